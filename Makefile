@@ -1,0 +1,41 @@
+# Two commands from a fresh clone: `make run` and `make test`.
+# Both create .venv with python3 (>= 3.11) and install the project into it.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format migrations-check clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## Serve the site on http://127.0.0.1:$(PORT), with a private Redis unless REDIS_URL is set.
+run: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
+	DJANGO_DEBUG=1 $(BIN)/python -m config.redis_server \
+		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## The whole suite, against a real Redis-protocol server.
+test: $(STAMP) migrations-check
+	$(BIN)/python -m pytest
+
+migrations-check: $(STAMP)
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .test-db.sqlite3 staticfiles

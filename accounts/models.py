@@ -1,0 +1,55 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models, transaction
+
+
+class User(AbstractUser):
+    """The site's user: Django's own, kept swappable from day one."""
+
+    def save(self, *args, **kwargs) -> None:
+        # AbstractBaseUser.set_password() leaves the raw password in _password
+        # until the next save; that is the one place every password change
+        # passes through (admin, forms, shell), so revocation hooks in here.
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            from accounts.services import user_password_changed
+
+            transaction.on_commit(lambda: user_password_changed(user=self))
+
+
+class RevocationEvent(models.Model):
+    """An audit row: someone (or something) ended all of a user's credentials."""
+
+    class Reason(models.TextChoices):
+        ADMIN_REVOKE = "admin_revoke", "Revoked by an admin"
+        DEACTIVATED = "deactivated", "User deactivated"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="revocations"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="revocations_made",
+        help_text="Who revoked; empty when the site did it on its own (a password change).",
+    )
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sessions_ended = models.PositiveIntegerField(default=0)
+    refresh_tokens_blacklisted = models.PositiveIntegerField(default=0)
+    access_tokens_denylisted = models.BooleanField(
+        default=False,
+        help_text="Whether the per-user denylist marker was set, so the denylist lane rejects "
+        "access tokens issued before this moment.",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.user} at {self.created_at:%Y-%m-%d %H:%M:%S}"

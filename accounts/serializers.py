@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import RefreshToken, Token
+
+from accounts.services import refresh_token_spend
+
+
+class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
+    """SimpleJWT's pair, plus the one claim the stateless pages need to greet the user."""
+
+    @classmethod
+    def get_token(cls, user: Any) -> Token:
+        token = super().get_token(user)
+        # Claims are readable by anyone holding the token: keep them minimal.
+        token["username"] = user.get_username()
+        return token
+
+
+class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    """
+    SimpleJWT's rotating refresh, made safe under concurrency and for deleted users.
+
+    The old token is spent (blacklisted through a unique INSERT) before a new
+    pair is minted, inside one transaction: of N simultaneous refreshes with
+    one token exactly one succeeds, and a failure after spending rolls the
+    spend back.
+    """
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        refresh = self.token_class(attrs["refresh"])
+        self._check_user(refresh)
+        with transaction.atomic():
+            refresh_token_spend(token=refresh)
+            data = {"access": str(refresh.access_token)}
+            refresh.set_jti()
+            refresh.set_exp()
+            refresh.set_iat()
+            refresh.outstand()
+            data["refresh"] = str(refresh)
+        return data
+
+    def _check_user(self, refresh: RefreshToken) -> None:
+        user_id = refresh.get(api_settings.USER_ID_CLAIM)
+        user = (
+            get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
+            if user_id is not None
+            else None
+        )
+        if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], code="no_active_account"
+            )

@@ -1,0 +1,180 @@
+"""
+Writes of the accounts app: login bookkeeping, ending credentials, revocation.
+
+Every way of cutting a user off (the admin action, deactivation, a password
+change) comes through ``user_revoke_access`` so that all three credential
+stores are handled the same way and each revocation leaves one audit row.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import IntegrityError, transaction
+from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
+
+from accounts.models import RevocationEvent, User
+from accounts.selectors import denylist_marker_key, user_refresh_token_list
+from accounts.session_index import SessionIndex
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+# Keys written into each authenticated session by this app.
+SESSION_LOGIN_AT = "_svj_login_at"
+SESSION_SEEN_AT = "_svj_seen_at"
+SESSION_INDEXED_KEY = "_svj_indexed_key"
+
+
+# ------------------------------------------------------------------ sessions
+def _session_metadata(*, request: HttpRequest, now: float) -> dict[str, object]:
+    return {
+        "created_at": request.session.get(SESSION_LOGIN_AT, now),
+        "last_seen_at": now,
+        "ip": request.META.get("REMOTE_ADDR", ""),
+        "user_agent": request.headers.get("user-agent", "")[:256],
+    }
+
+
+def session_register(*, request: HttpRequest, user: User) -> None:
+    """Stamp a freshly logged-in session and add it to the user's index."""
+    now = time.time()
+    request.session[SESSION_LOGIN_AT] = now
+    session_touch(request=request, user=user, now=now)
+
+
+def session_touch(*, request: HttpRequest, user: User, now: float | None = None) -> None:
+    """Record activity: pushes the idle timeout forward and refreshes the index entry."""
+    now = time.time() if now is None else now
+    session = request.session
+    if session.session_key is None:
+        # A session only gets its key when first saved; save now so the index
+        # entry names the key the browser will actually hold.
+        session.save()
+    session[SESSION_SEEN_AT] = now
+    session[SESSION_INDEXED_KEY] = session.session_key
+    SessionIndex(user.pk).add(session.session_key, _session_metadata(request=request, now=now))
+
+
+def session_unregister(*, user: User, session_key: str) -> None:
+    SessionIndex(user.pk).remove(session_key)
+
+
+def user_session_end(*, user: User, public_id: str) -> bool:
+    """End one of the user's sessions, named by its public id; False if none matched."""
+    index = SessionIndex(user.pk)
+    for session in index.live_sessions():
+        if session.public_id == public_id:
+            return index.end_one(session.session_key)
+    return False
+
+
+def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+    """End all of the user's sessions (but one, if given); return how many were ended."""
+    return SessionIndex(user.pk).end(keep=keep_session_key)
+
+
+# ------------------------------------------------------------------ JWT
+def user_denylist_mark(*, user: User) -> None:
+    """Make the denylist lane reject every access token issued to the user until now."""
+    jwt_settings = settings.SIMPLE_JWT
+    # Past this, no token issued before the mark can still be valid.
+    lifetime = (
+        jwt_settings["ACCESS_TOKEN_LIFETIME"]
+        + jwt_settings["REFRESH_TOKEN_LIFETIME"]
+        + jwt_settings["LEEWAY"]
+    )
+    caches["default"].set(
+        denylist_marker_key(user_id=user.pk),
+        int(time.time()),
+        timeout=int(lifetime.total_seconds()),
+    )
+
+
+def user_refresh_tokens_blacklist(*, user: User, keep_jti: str | None = None) -> int:
+    """Blacklist every outstanding refresh token of the user; return how many."""
+    outstanding = user_refresh_token_list(user=user)
+    if keep_jti is not None:
+        outstanding = outstanding.exclude(jti=keep_jti)
+    tokens = list(outstanding)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in tokens], ignore_conflicts=True
+    )
+    return len(tokens)
+
+
+def user_refresh_token_blacklist(*, user: User, token_id: int) -> bool:
+    """Blacklist one of the user's refresh tokens by its row id; False if not theirs or gone."""
+    token = OutstandingToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        return False
+    _, created = BlacklistedToken.objects.get_or_create(token=token)
+    return created
+
+
+def refresh_token_spend(*, token: RefreshToken) -> None:
+    """
+    Blacklist a refresh token as it is exchanged, so that it is exchanged once.
+
+    SimpleJWT checks the blacklist and then blacklists with get_or_create, so
+    concurrent refreshes with one token can all pass the check. Here the
+    unique constraint on BlacklistedToken.token decides: exactly one INSERT
+    wins, every other use of the token is refused.
+    """
+    jti = token[api_settings.JTI_CLAIM]
+    outstanding, _ = OutstandingToken.objects.get_or_create(
+        jti=jti,
+        defaults={
+            "user_id": token.get(api_settings.USER_ID_CLAIM),
+            "created_at": token.current_time,
+            "token": str(token),
+            "expires_at": datetime_from_epoch(token["exp"]),
+        },
+    )
+    try:
+        with transaction.atomic():
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError as e:
+        raise InvalidToken(_("Token is blacklisted"), code="token_blacklisted") from e
+
+
+# ------------------------------------------------------------------ revocation
+def user_revoke_access(
+    *,
+    user: User,
+    actor: User | None,
+    reason: RevocationEvent.Reason = RevocationEvent.Reason.ADMIN_REVOKE,
+) -> RevocationEvent:
+    """
+    End everything that lets ``user`` in: sessions, refresh tokens, and (for
+    the denylist lane) access tokens already issued. Records the event.
+
+    The database work runs in one transaction with the Redis work last but
+    one: if Redis fails, nothing is recorded and the caller sees the error, so
+    a revocation is never reported as done when it was not. Every step is
+    idempotent, so trying again is safe.
+    """
+    with transaction.atomic():
+        tokens = user_refresh_tokens_blacklist(user=user)
+        sessions = user_sessions_end(user=user)
+        user_denylist_mark(user=user)
+        return RevocationEvent.objects.create(
+            user=user,
+            actor=actor,
+            reason=reason,
+            sessions_ended=sessions,
+            refresh_tokens_blacklisted=tokens,
+            access_tokens_denylisted=True,
+        )
+
+
+def user_password_changed(*, user: User) -> RevocationEvent:
+    """A new password ends every credential issued under the old one."""
+    return user_revoke_access(user=user, actor=None, reason=RevocationEvent.Reason.PASSWORD_CHANGED)

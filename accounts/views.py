@@ -1,0 +1,244 @@
+"""
+Pages of both areas.
+
+The session area (/session/) and the JWT area (/jwt/) show the same pages on
+the same users; only the credential differs. Views stay thin: reads go
+through selectors, writes through services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from http import HTTPStatus
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import selectors, services
+from accounts.authentication import jwt_cookie_user
+from accounts.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+
+# ------------------------------------------------------------------ session area
+
+
+class SessionLoginView(auth_views.LoginView):
+    template_name = "accounts/session/login.html"
+    redirect_authenticated_user = True
+
+
+class SessionLogoutView(auth_views.LogoutView):
+    """Django's LogoutView: POST only, CSRF-protected."""
+
+
+@require_GET
+@login_required
+def session_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/session/home.html", {"area": "session"})
+
+
+@require_GET
+@login_required
+def session_profile(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/session/profile.html", {"area": "session"})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if public_id := request.POST.get("end"):
+            if services.user_session_end(user=request.user, public_id=public_id):
+                messages.success(request, "That session has ended.")
+            else:
+                messages.warning(request, "That session had already ended.")
+        elif "end_others" in request.POST:
+            ended = services.user_sessions_end(
+                user=request.user, keep_session_key=request.session.session_key
+            )
+            messages.success(request, f"Ended {ended} other session(s).")
+        return redirect("accounts:session-list")
+    context = {
+        "area": "session",
+        "sessions": selectors.user_session_list(user=request.user),
+        "current_session_key": request.session.session_key,
+    }
+    return render(request, "accounts/session/sessions.html", context)
+
+
+# ------------------------------------------------------------------ JWT area
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def _set_jwt_cookies(response: HttpResponse, *, refresh: str, access: str) -> None:
+    jwt_settings = settings.SIMPLE_JWT
+    common = {"secure": settings.JWT_COOKIE_SECURE, "httponly": True, "samesite": "Strict"}
+    response.set_cookie(
+        settings.JWT_COOKIE_ACCESS_NAME,
+        access,
+        max_age=int(jwt_settings["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+        path="/",
+        **common,
+    )
+    response.set_cookie(
+        settings.JWT_COOKIE_REFRESH_NAME,
+        refresh,
+        max_age=int(jwt_settings["REFRESH_TOKEN_LIFETIME"].total_seconds()),
+        path=settings.JWT_COOKIE_REFRESH_PATH,
+        **common,
+    )
+
+
+def _delete_jwt_cookies(response: HttpResponse) -> None:
+    response.delete_cookie(settings.JWT_COOKIE_ACCESS_NAME, path="/", samesite="Strict")
+    response.delete_cookie(
+        settings.JWT_COOKIE_REFRESH_NAME, path=settings.JWT_COOKIE_REFRESH_PATH, samesite="Strict"
+    )
+
+
+def jwt_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """
+    Let the view run for a valid access-token cookie; otherwise refresh silently.
+
+    The refresh cookie is scoped to the token endpoints, so a page cannot see
+    it: a missing or expired access token sends the browser through the
+    refresh endpoint, which comes straight back with a new pair or, failing
+    that, goes on to the login form.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        user = jwt_cookie_user(request)
+        if user is None:
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('accounts:jwt-refresh')}?{query}")
+        request.user = user
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapper)
+
+
+@require_http_methods(["GET", "POST"])
+@csrf_protect
+@never_cache
+def jwt_login(request: HttpRequest) -> HttpResponse:
+    form = AuthenticationForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        refresh = TokenObtainPairSerializer.get_token(form.get_user())
+        response = HttpResponseRedirect(_safe_next(request, reverse("accounts:jwt-home")))
+        _set_jwt_cookies(response, refresh=str(refresh), access=str(refresh.access_token))
+        return response
+    status = HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK
+    context = {"form": form, "next": _safe_next(request, ""), "area": "jwt"}
+    return render(request, "accounts/jwt/login.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def jwt_refresh(request: HttpRequest) -> HttpResponse:
+    """
+    Exchange the refresh cookie for a new pair and go back to ``next``.
+
+    GET is allowed so that a page can refresh without JavaScript. That is safe
+    here: the refresh cookie is SameSite=Strict, so no other site can make a
+    browser send it, and the only effect is a rotation for the cookie's owner.
+    """
+    login_url = f"{reverse('accounts:jwt-login')}?{urlencode({'next': _safe_next(request, '')})}"
+    serializer = TokenRefreshSerializer(
+        data={"refresh": request.COOKIES.get(settings.JWT_COOKIE_REFRESH_NAME, "")}
+    )
+    try:
+        serializer.is_valid(raise_exception=True)
+    except (TokenError, AuthenticationFailed, ValidationError):
+        response = HttpResponseRedirect(login_url)
+        _delete_jwt_cookies(response)
+        return response
+    response = HttpResponseRedirect(_safe_next(request, reverse("accounts:jwt-home")))
+    _set_jwt_cookies(response, **serializer.validated_data)
+    return response
+
+
+def _refresh_cookie_token(request: HttpRequest) -> RefreshToken | None:
+    try:
+        return RefreshToken(request.COOKIES.get(settings.JWT_COOKIE_REFRESH_NAME, ""))
+    except TokenError:
+        return None
+
+
+@require_POST
+@never_cache
+def jwt_logout(request: HttpRequest) -> HttpResponse:
+    if (refresh := _refresh_cookie_token(request)) is not None:
+        refresh.blacklist()
+    response = HttpResponseRedirect(reverse("accounts:jwt-login"))
+    _delete_jwt_cookies(response)
+    return response
+
+
+@require_POST
+@never_cache
+def jwt_end_other_tokens(request: HttpRequest) -> HttpResponse:
+    """Blacklist every refresh token of the user but the one this browser holds."""
+    refresh = _refresh_cookie_token(request)
+    if refresh is None:
+        return redirect("accounts:jwt-login")
+    user = selectors.user_get(user_id=refresh.get(api_settings.USER_ID_CLAIM))
+    if user is None:
+        return redirect("accounts:jwt-login")
+    ended = services.user_refresh_tokens_blacklist(user=user, keep_jti=refresh["jti"])
+    messages.success(request, f"Ended {ended} other sign-in(s).")
+    return redirect("accounts:jwt-list")
+
+
+@require_GET
+@jwt_login_required
+def jwt_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/jwt/home.html", {"area": "jwt"})
+
+
+@require_GET
+@jwt_login_required
+def jwt_profile(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/jwt/profile.html", {"area": "jwt"})
+
+
+@require_http_methods(["GET", "POST"])
+@jwt_login_required
+def jwt_list(request: HttpRequest) -> HttpResponse:
+    user = selectors.user_get(user_id=request.user.pk)
+    if user is None:
+        return redirect("accounts:jwt-login")
+    if request.method == "POST":
+        token_id = request.POST.get("end", "")
+        if token_id.isdigit() and services.user_refresh_token_blacklist(
+            user=user, token_id=int(token_id)
+        ):
+            messages.success(request, "That sign-in has ended.")
+        else:
+            messages.warning(request, "That sign-in had already ended.")
+        return redirect("accounts:jwt-list")
+    context = {"area": "jwt", "tokens": selectors.user_refresh_token_list(user=user)}
+    return render(request, "accounts/jwt/sessions.html", context)
