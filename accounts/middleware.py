@@ -13,6 +13,7 @@ from accounts.services import (
     SESSION_INDEXED_KEY,
     SESSION_LOGIN_AT,
     SESSION_SEEN_AT,
+    session_expire,
     session_touch,
 )
 
@@ -34,7 +35,7 @@ def get_session_user(request: HttpRequest) -> object:
     # A session without the stamp did not come through our login: fail closed.
     login_at = session.get(SESSION_LOGIN_AT, 0)
     if now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT:
-        auth.logout(request)
+        session_expire(request=request, user=user)
         return AnonymousUser()
     stale = now - session.get(SESSION_SEEN_AT, 0) >= settings.SESSION_ACTIVITY_RESOLUTION
     # A key cycled by update_session_auth_hash() is not in the index yet.

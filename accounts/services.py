@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -61,6 +62,12 @@ def session_touch(*, request: HttpRequest, user: User, now: float | None = None)
     session[SESSION_SEEN_AT] = now
     session[SESSION_INDEXED_KEY] = session.session_key
     SessionIndex(user.pk).add(session.session_key, _session_metadata(request=request, now=now))
+
+
+def session_expire(*, request: HttpRequest, user: User) -> None:
+    """End the request's own session (timed out) without going through logout()."""
+    SessionIndex(user.pk).remove(request.session.session_key)
+    request.session.flush()
 
 
 def session_unregister(*, user: User, session_key: str) -> None:
@@ -129,7 +136,7 @@ def refresh_token_spend(*, token: RefreshToken) -> None:
     wins, every other use of the token is refused.
     """
     jti = token[api_settings.JTI_CLAIM]
-    outstanding, _ = OutstandingToken.objects.get_or_create(
+    outstanding, _created = OutstandingToken.objects.get_or_create(
         jti=jti,
         defaults={
             "user_id": token.get(api_settings.USER_ID_CLAIM),
@@ -142,7 +149,7 @@ def refresh_token_spend(*, token: RefreshToken) -> None:
         with transaction.atomic():
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError as e:
-        raise InvalidToken(_("Token is blacklisted"), code="token_blacklisted") from e
+        raise InvalidToken(_("Token is blacklisted")) from e
 
 
 # ------------------------------------------------------------------ revocation

@@ -25,7 +25,8 @@ if SECURE:
 else:
     SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-development-only-secret-key")
     JWT_SIGNING_KEY = env(
-        "JWT_SIGNING_KEY", default="insecure-development-only-jwt-signing-key-0123456789"
+        "JWT_SIGNING_KEY",
+        default="insecure-development-only-jwt-signing-key-0123456789abcdefghijklmn",
     )
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
@@ -157,6 +158,7 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "accounts.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SIMPLE_JWT = {

@@ -1,0 +1,106 @@
+"""
+Test-wide fixtures: a real Redis-protocol server and logged-in users.
+
+Sessions, the session index and the revocation markers live in Redis in the
+app, so they do in the tests too: a private server is started for the whole
+run (or REDIS_URL is used when set). Each test's keys carry a test-only
+prefix and are deleted afterwards, so a shared REDIS_URL is left as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import reverse
+from django_redis import get_redis_connection
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from config.redis_server import EmbeddedRedis
+
+TEST_KEY_PREFIX = "svj-test"
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class RedisUnderTest:
+    url: str
+    server: EmbeddedRedis | None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_server() -> Iterator[RedisUnderTest]:
+    server = None
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        server = EmbeddedRedis()
+        server.start()
+        url = server.url
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["LOCATION"] = url
+    caches["default"]["KEY_PREFIX"] = TEST_KEY_PREFIX
+    try:
+        # A fast hasher: the suite logs in hundreds of times; hashing cost is not under test.
+        fast_hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        with override_settings(CACHES=caches, REDIS_URL=url, PASSWORD_HASHERS=fast_hashers):
+            yield RedisUnderTest(url=url, server=server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis(redis_server: RedisUnderTest) -> Iterator[None]:
+    yield
+    redis = get_redis_connection("default")
+    keys = list(redis.scan_iter(match=f"{TEST_KEY_PREFIX}:*", count=1000))
+    if keys:
+        redis.delete(*keys)
+
+
+@pytest.fixture
+def redis():
+    return get_redis_connection("default")
+
+
+@pytest.fixture
+def user(db) -> User:
+    return User.objects.create_user(username="alice", password=PASSWORD, email="a@example.com")
+
+
+@pytest.fixture
+def session_client(user: User) -> Client:
+    """A browser logged in to the session area through the real login form."""
+    client = Client()
+    response = client.post(
+        reverse("accounts:session-login"), {"username": "alice", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    """DRF's test client: JSON bodies, like the API's real clients."""
+    return APIClient()
+
+
+@pytest.fixture
+def token_pair(api_client: APIClient, user: User) -> dict[str, str]:
+    """An access/refresh pair for ``user`` from the real token endpoint."""
+    response = api_client.post(
+        reverse("api-jwt:token-obtain"), {"username": "alice", "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    return response.json()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
