@@ -144,6 +144,9 @@ SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=1
 SESSION_ACTIVITY_RESOLUTION = env.int("SESSION_ACTIVITY_RESOLUTION_SECONDS", default=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# __Host- cookies must be Secure, host-only and Path=/: the browser enforces it.
+SESSION_COOKIE_SECURE = SECURE
+SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE else "sessionid"
 
 # ------------------------------------------------------------------ JWT
 REST_FRAMEWORK = {
@@ -201,16 +204,14 @@ USE_TZ = True
 
 # ------------------------------------------------------------------ security
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SECURE = SECURE
+CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE else "csrftoken"
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 if SECURE:
-    SESSION_COOKIE_SECURE = True
-    SESSION_COOKIE_NAME = "__Host-sessionid"
-    CSRF_COOKIE_SECURE = True
-    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)

@@ -1,0 +1,91 @@
+"""The production shape of the settings, read in a fresh interpreter per case."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+PRODUCTION_ENV = {
+    "DJANGO_SECURE": "1",
+    "DJANGO_SECRET_KEY": "a-production-secret-key-that-is-long-and-random-0123456789",
+    "JWT_SIGNING_KEY": "a-production-jwt-signing-key-that-is-long-and-random-0123456789",
+}
+
+
+def read_settings(env: dict[str, str], *names: str) -> dict:
+    code = (
+        "import json; import config.settings as settings; "
+        f"print(json.dumps({{n: str(getattr(settings, n)) for n in {list(names)!r}}}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JWT_"))}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_production_cookies_are_secure_and_host_prefixed() -> None:
+    values = read_settings(
+        PRODUCTION_ENV,
+        "DEBUG",
+        "SESSION_COOKIE_SECURE",
+        "SESSION_COOKIE_NAME",
+        "CSRF_COOKIE_SECURE",
+        "CSRF_COOKIE_NAME",
+        "JWT_COOKIE_SECURE",
+        "JWT_COOKIE_ACCESS_NAME",
+    )
+
+    assert values == {
+        "DEBUG": "False",
+        "SESSION_COOKIE_SECURE": "True",
+        "SESSION_COOKIE_NAME": "__Host-sessionid",
+        "CSRF_COOKIE_SECURE": "True",
+        "CSRF_COOKIE_NAME": "__Host-csrftoken",
+        "JWT_COOKIE_SECURE": "True",
+        "JWT_COOKIE_ACCESS_NAME": "__Host-jwt-access",
+    }
+
+
+def test_development_cookies_are_httponly_lax_without_secure() -> None:
+    values = read_settings(
+        {}, "DEBUG", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE"
+    )
+
+    assert values == {
+        "DEBUG": "True",
+        "SESSION_COOKIE_SECURE": "False",
+        "SESSION_COOKIE_HTTPONLY": "True",
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "JWT_SIGNING_KEY"])
+def test_production_refuses_to_start_without_its_secrets(missing: str) -> None:
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JWT_"))}
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_database_url_switches_to_postgresql() -> None:
+    values = read_settings({"DATABASE_URL": "postgres://u:p@db.internal:5432/site"}, "DATABASES")
+
+    assert "django.db.backends.postgresql" in values["DATABASES"]
+    assert "'NAME': 'site'" in values["DATABASES"]
