@@ -10,6 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from comparison.probe import measure_auth
+from comparison.reasons import Outcome
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, but every error body is an object with a machine-readable ``code``."""
@@ -28,6 +31,17 @@ class MeView(APIView):
     """Who the access token says you are, as seen by one verification lane."""
 
     lane = ""
+
+    def perform_authentication(self, request: Request) -> None:
+        """Run the lane's authentication inside the comparison app's probe."""
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        with measure_auth(
+            request._request, lane=self.lane, credential=header, credential_bytes=len(header)
+        ) as cost:
+            if request.user is None:
+                cost.outcome = Outcome.MISSING
+            else:
+                cost.user_id = int(request.user.pk)
 
     def get(self, request: Request) -> Response:
         token = request.auth

@@ -11,8 +11,6 @@ audience) with SimpleJWT; they differ only in what they consult afterwards:
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
@@ -22,7 +20,7 @@ from rest_framework_simplejwt.authentication import (
     JWTAuthentication,
     JWTStatelessUserAuthentication,
 )
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
@@ -63,18 +61,12 @@ LANES: dict[str, type[JWTAuthentication]] = {
 }
 
 
-def jwt_cookie_user(request: HttpRequest) -> TokenUser | None:
+def jwt_cookie_user(raw_token: str) -> TokenUser:
     """
-    The user named by a valid access-token cookie, or None.
+    The user named by an access token from a cookie; raises like the lanes do.
 
     The /jwt/ pages verify statelessly, like a pure JWT deployment: revocation
     reaches them when the access token expires and its refresh is refused.
     """
-    raw_token = request.COOKIES.get(settings.JWT_COOKIE_ACCESS_NAME)
-    if not raw_token:
-        return None
     authentication = JWTStatelessUserAuthentication()
-    try:
-        return authentication.get_user(authentication.get_validated_token(raw_token.encode()))
-    except (InvalidToken, AuthenticationFailed):
-        return None
+    return authentication.get_user(authentication.get_validated_token(raw_token.encode()))

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import time
+from http import HTTPStatus
 
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
 
 from accounts.services import (
     SESSION_INDEXED_KEY,
@@ -16,38 +20,84 @@ from accounts.services import (
     session_expire,
     session_touch,
 )
+from comparison.models import Lane
+from comparison.probe import AuthCost, cookie_bytes, measure_auth
+from comparison.reasons import Outcome
+
+RETRY_AFTER_SECONDS = 5
+
+
+class SessionStoreUnavailableError(Exception):
+    """Redis could not be asked who this session belongs to."""
 
 
 def get_session_user(request: HttpRequest) -> object:
     """
-    Django's ``auth.get_user`` plus the two session timeouts.
+    Django's ``auth.get_user`` plus the two session timeouts, measured.
 
     The idle timeout is the session's TTL in Redis; it is pushed forward by
     re-saving the session, which costs a write, so that happens at most once
     per ``SESSION_ACTIVITY_RESOLUTION`` seconds rather than on every request.
     The absolute timeout counts from login and is never extended.
     """
+    cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    with measure_auth(
+        request,
+        lane=Lane.SESSION,
+        credential=cookie,
+        credential_bytes=cookie_bytes(settings.SESSION_COOKIE_NAME, cookie),
+    ) as cost:
+        try:
+            return _session_user(request, cost, has_cookie=bool(cookie))
+        except (ConnectionInterrupted, RedisError) as e:
+            raise SessionStoreUnavailableError from e
+
+
+def _session_user(request: HttpRequest, cost: AuthCost, *, has_cookie: bool) -> object:
+    session = request.session
+    # Reading the session is the one Redis round trip of an ordinary request.
+    had_user = auth.SESSION_KEY in session
     user = auth.get_user(request)
     if not user.is_authenticated:
+        if not has_cookie:
+            cost.outcome = Outcome.MISSING
+        else:
+            cost.outcome = Outcome.INACTIVE if had_user else Outcome.NOT_FOUND
         return user
-    session = request.session
     now = time.time()
     # A session without the stamp did not come through our login: fail closed.
-    login_at = session.get(SESSION_LOGIN_AT, 0)
-    if now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT:
+    if now - session.get(SESSION_LOGIN_AT, 0) > settings.SESSION_ABSOLUTE_TIMEOUT:
         session_expire(request=request, user=user)
+        cost.outcome = Outcome.EXPIRED
         return AnonymousUser()
     stale = now - session.get(SESSION_SEEN_AT, 0) >= settings.SESSION_ACTIVITY_RESOLUTION
     # A key cycled by update_session_auth_hash() is not in the index yet.
     moved = session.get(SESSION_INDEXED_KEY) != session.session_key
     if stale or moved:
         session_touch(request=request, user=user, now=now)
+    cost.user_id = user.pk
     return user
 
 
 class SessionAuthenticationMiddleware(AuthenticationMiddleware):
-    """Resolve ``request.user`` from the session lazily, enforcing the session timeouts."""
+    """
+    Resolve ``request.user`` from the session lazily, enforcing the session
+    timeouts; answer 503 when Redis cannot say who the user is, rather than
+    silently treating them as anonymous.
+    """
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
         request.user = SimpleLazyObject(lambda: get_session_user(request))
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, SessionStoreUnavailableError):
+            return None
+        response = render(
+            request,
+            "503.html",
+            {"detail": "The session store is not answering. Please try again in a few seconds."},
+            status=HTTPStatus.SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

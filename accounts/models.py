@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -38,7 +39,9 @@ class RevocationEvent(models.Model):
         help_text="Who revoked; empty when the site did it on its own (a password change).",
     )
     reason = models.CharField(max_length=32, choices=Reason.choices)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, help_text="When the revocation started."
+    )
     sessions_ended = models.PositiveIntegerField(default=0)
     refresh_tokens_blacklisted = models.PositiveIntegerField(default=0)
     access_tokens_denylisted = models.BooleanField(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
@@ -168,6 +169,7 @@ def user_revoke_access(
     a revocation is never reported as done when it was not. Every step is
     idempotent, so trying again is safe.
     """
+    started_at = timezone.now()
     with transaction.atomic():
         tokens = user_refresh_tokens_blacklist(user=user)
         sessions = user_sessions_end(user=user)
@@ -176,6 +178,7 @@ def user_revoke_access(
             user=user,
             actor=actor,
             reason=reason,
+            created_at=started_at,
             sessions_ended=sessions,
             refresh_tokens_blacklisted=tokens,
             access_tokens_denylisted=True,

@@ -26,13 +26,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors, services
 from accounts.authentication import jwt_cookie_user
 from accounts.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from comparison.models import Lane
+from comparison.probe import cookie_bytes, measure_auth
+from comparison.reasons import Outcome, rejection_reason
 
 # ------------------------------------------------------------------ session area
 
@@ -131,7 +134,23 @@ def jwt_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        user = jwt_cookie_user(request)
+        raw_token = request.COOKIES.get(settings.JWT_COOKIE_ACCESS_NAME, "")
+        user = None
+        with measure_auth(
+            request,
+            lane=Lane.JWT_PAGES,
+            credential=raw_token,
+            credential_bytes=cookie_bytes(settings.JWT_COOKIE_ACCESS_NAME, raw_token),
+        ) as cost:
+            if not raw_token:
+                cost.outcome = Outcome.MISSING
+            else:
+                try:
+                    user = jwt_cookie_user(raw_token)
+                except (InvalidToken, AuthenticationFailed) as exc:
+                    cost.outcome = rejection_reason(exc)
+                else:
+                    cost.user_id = int(user.pk)
         if user is None:
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('accounts:jwt-refresh')}?{query}")

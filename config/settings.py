@@ -57,6 +57,7 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    "comparison.middleware.AuthCostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "comparison.context_processors.auth_receipt",
             ],
         },
     },
@@ -113,6 +115,8 @@ CACHES = {
             "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
             "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
             "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+            # Counts each command round trip for the comparison app's receipts.
+            "CONNECTION_POOL_CLASS": "comparison.probe.CountingConnectionPool",
         },
     },
 }
@@ -133,7 +137,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # ------------------------------------------------------------------ sessions
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Django's cache engine ("django.contrib.sessions.backends.cache"), letting a
+# Redis outage surface as an error rather than as a logged-out user.
+SESSION_ENGINE = "accounts.session_store"
 SESSION_CACHE_ALIAS = "default"
 SESSION_SERIALIZER = "django.contrib.sessions.serializers.JSONSerializer"
 # Idle timeout: the Redis TTL of a session, pushed forward as the user is seen
@@ -180,6 +186,7 @@ SIMPLE_JWT = {
     "AUDIENCE": env("JWT_AUDIENCE", default="sessions-vs-jwt"),
     "LEEWAY": timedelta(seconds=env.int("JWT_LEEWAY_SECONDS", default=5)),
     "AUTH_HEADER_TYPES": ("Bearer",),
+    "AUTH_TOKEN_CLASSES": ("accounts.tokens.AccessToken",),
     "TOKEN_OBTAIN_SERIALIZER": "accounts.serializers.TokenObtainPairSerializer",
     "TOKEN_REFRESH_SERIALIZER": "accounts.serializers.TokenRefreshSerializer",
 }
@@ -190,6 +197,15 @@ JWT_COOKIE_ACCESS_NAME = "__Host-jwt-access" if SECURE else "jwt-access"
 JWT_COOKIE_REFRESH_NAME = "__Secure-jwt-refresh" if SECURE else "jwt-refresh"
 JWT_COOKIE_REFRESH_PATH = "/jwt/auth/"
 JWT_COOKIE_SECURE = SECURE
+
+# ------------------------------------------------------------------ comparison
+# Every authenticated request is measured; recording stores the measurements.
+COMPARISON_RECORDING = env.bool("COMPARISON_RECORDING", default=True)
+COMPARISON_FLUSH_SIZE = env.int("COMPARISON_FLUSH_SIZE", default=200)
+COMPARISON_FLUSH_SECONDS = env.float("COMPARISON_FLUSH_SECONDS", default=2.0)
+COMPARISON_BUFFER_LIMIT = env.int("COMPARISON_BUFFER_LIMIT", default=50_000)
+COMPARISON_RAW_SAMPLES_KEPT = env.int("COMPARISON_RAW_SAMPLES_KEPT", default=100_000)
+COMPARISON_RETENTION_DAYS = env.int("COMPARISON_RETENTION_DAYS", default=14)
 
 # ------------------------------------------------------------------ static files
 STATIC_URL = "static/"

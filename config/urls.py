@@ -6,6 +6,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="index.html"), name="index"),
     path("", include("accounts.urls")),
     path("api/jwt/", include("accounts.api_urls")),
+    path("comparison/", include("comparison.urls")),
     path("admin/", admin.site.urls),
 ]
 

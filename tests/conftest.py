@@ -23,6 +23,7 @@ from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from comparison.recorder import recorder
 from config.redis_server import EmbeddedRedis
 
 TEST_KEY_PREFIX = "svj-test"
@@ -49,7 +50,13 @@ def redis_server() -> Iterator[RedisUnderTest]:
     try:
         # A fast hasher: the suite logs in hundreds of times; hashing cost is not under test.
         fast_hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-        with override_settings(CACHES=caches, REDIS_URL=url, PASSWORD_HASHERS=fast_hashers):
+        with override_settings(
+            CACHES=caches,
+            REDIS_URL=url,
+            PASSWORD_HASHERS=fast_hashers,
+            # Each sample is stored by the request that made it, inside the test.
+            COMPARISON_FLUSH_SIZE=1,
+        ):
             yield RedisUnderTest(url=url, server=server)
     finally:
         if server is not None:
@@ -63,6 +70,13 @@ def _clean_redis(redis_server: RedisUnderTest) -> Iterator[None]:
     keys = list(redis.scan_iter(match=f"{TEST_KEY_PREFIX}:*", count=1000))
     if keys:
         redis.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_recorder() -> Iterator[None]:
+    recorder.discard()
+    yield
+    recorder.discard()
 
 
 @pytest.fixture

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.exceptions import ErrorDetail
+from rest_framework_simplejwt import tokens
+from rest_framework_simplejwt.exceptions import TokenError
+
+from comparison.reasons import token_error_reason
+
+
+class AccessToken(tokens.AccessToken):
+    """
+    SimpleJWT's access token, whose failures say which check failed.
+
+    SimpleJWT reports a bad signature, a wrong audience and garbage alike as
+    "Token is invalid". The message stays the same; it gains a ``code``
+    (bad_signature, expired, invalid_claims, malformed) that DRF carries into
+    the error body and the comparison app records. Only the failure path pays.
+    """
+
+    def __init__(self, token: Any = None, verify: bool = True) -> None:
+        try:
+            super().__init__(token, verify)
+        except TokenError as e:
+            raise TokenError(ErrorDetail(str(e.args[0]), code=token_error_reason(e))) from e

@@ -1,0 +1,122 @@
+"""
+Where measurements are kept, bounded.
+
+* ``AuthSample``: one row per authenticated request, but only the most recent
+  ``COMPARISON_RAW_SAMPLES_KEPT``; the revocation analysis reads these.
+* ``AuthRollup``: per minute, lane and outcome: counts and sums. Kept for
+  ``COMPARISON_RETENTION_DAYS``; the dashboard's totals and timelines.
+* ``LatencyBucket``: per day and lane, a histogram of auth time on fixed
+  log-spaced buckets; the dashboard's percentiles and distribution chart.
+* ``RecorderDrop``: samples that could not be stored, counted, never silent.
+"""
+
+from django.db import models
+
+from comparison.reasons import Outcome
+
+
+class Lane(models.TextChoices):
+    SESSION = "session", "Session (Redis)"
+    JWT_PAGES = "jwt_pages", "JWT pages (cookie, stateless)"
+    STATELESS = "stateless", "JWT stateless"
+    LOOKUP = "lookup", "JWT + user lookup"
+    DENYLIST = "denylist", "JWT + Redis denylist"
+
+
+class AuthSample(models.Model):
+    at = models.DateTimeField(db_index=True)
+    lane = models.CharField(max_length=16, choices=Lane.choices)
+    path = models.CharField(max_length=200)
+    status = models.PositiveSmallIntegerField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    auth_us = models.FloatField(help_text="Wall time of the authentication step, microseconds.")
+    redis_round_trips = models.PositiveSmallIntegerField()
+    db_queries = models.PositiveSmallIntegerField()
+    credential_bytes = models.PositiveIntegerField()
+    user_id = models.BigIntegerField(null=True, blank=True)
+    credential_id = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user_id", "at"]),
+            models.Index(fields=["credential_id", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lane} {self.outcome} {self.auth_us:.0f}µs at {self.at:%H:%M:%S}"
+
+
+class AuthRollup(models.Model):
+    minute = models.DateTimeField()
+    lane = models.CharField(max_length=16, choices=Lane.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    requests = models.PositiveBigIntegerField(default=0)
+    auth_us_sum = models.FloatField(default=0)
+    redis_round_trips_sum = models.PositiveBigIntegerField(default=0)
+    db_queries_sum = models.PositiveBigIntegerField(default=0)
+    credential_bytes_sum = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["minute", "lane", "outcome"], name="rollup_unique_minute_lane_outcome"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%Y-%m-%d %H:%M} {self.lane} {self.outcome}: {self.requests}"
+
+
+class LatencyBucket(models.Model):
+    day = models.DateField()
+    lane = models.CharField(max_length=16, choices=Lane.choices)
+    bucket = models.PositiveSmallIntegerField(help_text="Index into comparison.stats.BOUNDS_US.")
+    requests = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "lane", "bucket"], name="latency_unique_day_lane_bucket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.lane} bucket {self.bucket}: {self.requests}"
+
+
+class RecorderDrop(models.Model):
+    at = models.DateTimeField(auto_now_add=True)
+    samples = models.PositiveIntegerField()
+    reason = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return f"{self.samples} samples dropped at {self.at:%Y-%m-%d %H:%M:%S}: {self.reason}"
+
+
+class DrillRun(models.Model):
+    """One run of ``manage.py revocation_drill``: the revocation table, measured."""
+
+    started_at = models.DateTimeField()
+    revoked_at = models.DateTimeField()
+    access_lifetime_seconds = models.PositiveIntegerField()
+    cadence_seconds = models.FloatField()
+    results = models.JSONField(help_text="Per lane: bound, accepted after revoke, time to reject.")
+
+    class Meta:
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"Drill at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class BenchmarkRun(models.Model):
+    """One run of ``manage.py authbench``; the full JSON report is kept as written."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    report = models.JSONField()
+
+    class Meta:
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"Benchmark at {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,268 @@
+"""Reads for the dashboard: per-lane figures, timelines, revocation outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Min, Sum
+from django.utils import timezone
+
+from accounts.models import RevocationEvent
+from comparison.models import (
+    AuthRollup,
+    AuthSample,
+    BenchmarkRun,
+    DrillRun,
+    Lane,
+    LatencyBucket,
+    RecorderDrop,
+)
+from comparison.reasons import ACCEPTED, Outcome
+from comparison.stats import BUCKET_COUNT, percentile
+
+
+@dataclass
+class LaneSummary:
+    lane: str
+    label: str
+    requests: int = 0
+    accepted: int = 0
+    auth_us_sum: float = 0.0
+    redis_sum: int = 0
+    db_sum: int = 0
+    bytes_sum: int = 0
+    rejections: dict[str, int] = field(default_factory=dict)
+    histogram: list[int] = field(default_factory=lambda: [0] * BUCKET_COUNT)
+
+    def _per_request(self, total: float) -> float | None:
+        return total / self.requests if self.requests else None
+
+    @property
+    def redis_per_request(self) -> float | None:
+        return self._per_request(self.redis_sum)
+
+    @property
+    def db_per_request(self) -> float | None:
+        return self._per_request(self.db_sum)
+
+    @property
+    def credential_bytes(self) -> float | None:
+        return self._per_request(self.bytes_sum)
+
+    @property
+    def mean_us(self) -> float | None:
+        return self._per_request(self.auth_us_sum)
+
+    @property
+    def p50(self) -> float | None:
+        return percentile(self.histogram, 0.50)
+
+    @property
+    def p95(self) -> float | None:
+        return percentile(self.histogram, 0.95)
+
+    @property
+    def p99(self) -> float | None:
+        return percentile(self.histogram, 0.99)
+
+
+def lane_summaries() -> list[LaneSummary]:
+    """Every lane's totals, lookups per request, rejections and latency histogram."""
+    summaries = {lane.value: LaneSummary(lane=lane.value, label=lane.label) for lane in Lane}
+    rollups = AuthRollup.objects.values("lane", "outcome").annotate(
+        requests_total=Sum("requests"),
+        auth_us_total=Sum("auth_us_sum"),
+        redis_total=Sum("redis_round_trips_sum"),
+        db_total=Sum("db_queries_sum"),
+        bytes_total=Sum("credential_bytes_sum"),
+    )
+    for row in rollups:
+        summary = summaries.get(row["lane"])
+        if summary is None:
+            continue
+        summary.requests += row["requests_total"]
+        summary.auth_us_sum += row["auth_us_total"]
+        summary.redis_sum += row["redis_total"]
+        summary.db_sum += row["db_total"]
+        summary.bytes_sum += row["bytes_total"]
+        if row["outcome"] == ACCEPTED:
+            summary.accepted += row["requests_total"]
+        else:
+            summary.rejections[row["outcome"]] = row["requests_total"]
+    buckets = LatencyBucket.objects.values("lane", "bucket").annotate(total=Sum("requests"))
+    for row in buckets:
+        if (summary := summaries.get(row["lane"])) is not None and row["bucket"] < BUCKET_COUNT:
+            summary.histogram[row["bucket"]] += row["total"]
+    return list(summaries.values())
+
+
+def requests_per_minute(*, minutes: int = 60) -> tuple[list[datetime], dict[str, list[int]]]:
+    """Requests per lane for each of the last ``minutes`` minutes, oldest first."""
+    end = timezone.now().replace(second=0, microsecond=0)
+    start = end - timedelta(minutes=minutes - 1)
+    axis = [start + timedelta(minutes=i) for i in range(minutes)]
+    index = {minute: i for i, minute in enumerate(axis)}
+    series: dict[str, list[int]] = {lane.value: [0] * minutes for lane in Lane}
+    rows = (
+        AuthRollup.objects.filter(minute__gte=start)
+        .values("minute", "lane")
+        .annotate(total=Sum("requests"))
+    )
+    for row in rows:
+        if (i := index.get(row["minute"])) is not None and row["lane"] in series:
+            series[row["lane"]][i] += row["total"]
+    return axis, series
+
+
+def revocation_bounds() -> dict[str, float | None]:
+    """The longest each lane may keep accepting a revoked user's credentials, in seconds."""
+    jwt = settings.SIMPLE_JWT
+    expiry = (jwt["ACCESS_TOKEN_LIFETIME"] + jwt["LEEWAY"]).total_seconds()
+    return {
+        Lane.SESSION: 0.0,
+        Lane.DENYLIST: 0.0,
+        Lane.STATELESS: expiry,
+        Lane.JWT_PAGES: expiry,
+        # Only deactivation reaches the lookup lane; a revocation alone never does.
+        Lane.LOOKUP: None,
+    }
+
+
+@dataclass
+class LaneRevocation:
+    lane: str
+    bound_seconds: float | None
+    accepted_after: int
+    first_rejection_seconds: float | None
+    first_rejection_reason: str
+
+
+def revocation_outcomes(*, event: RevocationEvent) -> list[LaneRevocation]:
+    """
+    Per lane: requests made with credentials the user held before ``event``
+    that were still accepted after it, and how long until the first refusal.
+    Read from the raw samples, so only as far back as they are kept.
+    """
+    credentials = set(
+        AuthSample.objects.filter(
+            user_id=event.user_id, at__lt=event.created_at, outcome=ACCEPTED
+        ).values_list("credential_id", flat=True)
+    )
+    credentials.discard("")
+    after = AuthSample.objects.filter(credential_id__in=credentials, at__gte=event.created_at)
+    accepted = dict(
+        after.filter(outcome=ACCEPTED)
+        .values("lane")
+        .annotate(n=Count("id"))
+        .values_list("lane", "n")
+    )
+    first_rejections = {
+        row["lane"]: row["first"]
+        for row in after.exclude(outcome=ACCEPTED).values("lane").annotate(first=Min("at"))
+    }
+    bounds = revocation_bounds()
+    outcomes = []
+    for lane in Lane:
+        first = first_rejections.get(lane.value)
+        if lane.value not in accepted and first is None:
+            continue
+        reason = (
+            after.filter(lane=lane.value, at=first).values_list("outcome", flat=True).first()
+            if first
+            else ""
+        )
+        outcomes.append(
+            LaneRevocation(
+                lane=lane.value,
+                bound_seconds=bounds[lane],
+                accepted_after=accepted.get(lane.value, 0),
+                first_rejection_seconds=(first - event.created_at).total_seconds()
+                if first
+                else None,
+                first_rejection_reason=Outcome(reason).label if reason else "",
+            )
+        )
+    return outcomes
+
+
+def recent_revocations(*, limit: int = 5) -> list[tuple[RevocationEvent, list[LaneRevocation]]]:
+    events = RevocationEvent.objects.select_related("user", "actor")[:limit]
+    return [(event, revocation_outcomes(event=event)) for event in events]
+
+
+def latest_drill() -> DrillRun | None:
+    return DrillRun.objects.order_by("-started_at").first()
+
+
+def latest_benchmark() -> BenchmarkRun | None:
+    return BenchmarkRun.objects.order_by("-created_at").first()
+
+
+def dropped_samples() -> int:
+    return RecorderDrop.objects.aggregate(total=Sum("samples"))["total"] or 0
+
+
+@dataclass(frozen=True)
+class Claim:
+    topic: str
+    commonly_said: str
+    measured: str
+
+
+def _fmt(value: float | None, unit: str, digits: int = 0) -> str:
+    return "not measured yet" if value is None else f"{value:,.{digits}f} {unit}"
+
+
+def claims(
+    *, by_lane: dict[str, LaneSummary], drill: DrillRun | None, benchmark: BenchmarkRun | None
+) -> list[Claim]:
+    """The usual arguments of the debate, each next to what this site measured."""
+    session, stateless = by_lane[Lane.SESSION], by_lane[Lane.STATELESS]
+    floors = (benchmark.report.get("floors", {}) if benchmark else {}) or {}
+    redis_floor = floors.get("redis_get_us")
+    lookups = "; ".join(
+        f"{summary.label}: {_fmt(summary.redis_per_request, 'Redis', 2)}, "
+        f"{_fmt(summary.db_per_request, 'SQL', 2)}"
+        for summary in by_lane.values()
+        if summary.requests
+    )
+    if drill is not None:
+        revocation = "; ".join(
+            f"{lane}: "
+            + (
+                "still accepted when the drill ended"
+                if result["first_rejection_seconds"] is None
+                else f"refused after {result['first_rejection_seconds']:.1f} s"
+            )
+            for lane, result in drill.results.items()
+        )
+    else:
+        revocation = "run `python manage.py revocation_drill` to measure it"
+    return [
+        Claim(
+            topic="Credential size",
+            commonly_said="A session id is a few dozen bytes; a JWT is hundreds to "
+            "over a thousand, sent with every request.",
+            measured=f"session cookie {_fmt(session.credential_bytes, 'bytes')}, "
+            f"JWT Authorization header {_fmt(stateless.credential_bytes, 'bytes')}",
+        ),
+        Claim(
+            topic="Cost of a Redis session lookup",
+            commonly_said="Looking a session up in Redis takes around half a millisecond.",
+            measured=f"whole session auth step, median {_fmt(session.p50, 'µs')} "
+            f"(one Redis read and one user query); one bare Redis GET "
+            f"{_fmt(redis_floor, 'µs', 1)} in the last benchmark",
+        ),
+        Claim(
+            topic="Lookups per request",
+            commonly_said="Sessions pay a store lookup on every request; a JWT pays none.",
+            measured=lookups or "no requests recorded yet",
+        ),
+        Claim(
+            topic="Time to effective revocation",
+            commonly_said="Deleting a session works at once; a JWT stays valid until it expires.",
+            measured=revocation,
+        ),
+    ]

@@ -1,0 +1,227 @@
+"""Exact costs and outcomes of each lane's authentication step, from real hooks."""
+
+import copy
+from http import HTTPStatus
+
+import jwt
+import pytest
+from django.conf import settings
+from django.db import DatabaseError
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.services import user_revoke_access
+from comparison.models import AuthRollup, AuthSample, LatencyBucket, RecorderDrop
+from comparison.recorder import recorder
+from config.redis_server import free_loopback_port
+from tests.conftest import PASSWORD, bearer
+
+pytestmark = pytest.mark.django_db
+
+# lane -> (Redis round trips, database queries) of an accepted request
+EXPECTED_COSTS = {"stateless": (0, 0), "denylist": (1, 0), "lookup": (0, 1)}
+
+
+def only_sample() -> AuthSample:
+    return AuthSample.objects.get()
+
+
+def test_session_lane_costs_one_redis_round_trip_and_one_query(session_client: Client) -> None:
+    AuthSample.objects.all().delete()
+
+    response = session_client.get(reverse("accounts:session-profile"))
+
+    sample = only_sample()
+    assert (sample.lane, sample.outcome) == ("session", "accepted")
+    assert (sample.redis_round_trips, sample.db_queries) == (1, 1)
+    session_cookie = session_client.cookies[settings.SESSION_COOKIE_NAME]
+    assert sample.credential_bytes == len(settings.SESSION_COOKIE_NAME) + 1 + len(
+        session_cookie.value
+    )
+    assert response["Server-Timing"].startswith("auth;dur=")
+
+
+@pytest.mark.parametrize(("lane", "costs"), EXPECTED_COSTS.items())
+def test_jwt_lane_costs(api_client: APIClient, token_pair, lane, costs) -> None:
+    AuthSample.objects.all().delete()
+
+    api_client.get(reverse(f"api-jwt:{lane}-me"), **bearer(token_pair["access"]))
+
+    sample = only_sample()
+    assert (sample.lane, sample.outcome) == (lane, "accepted")
+    assert (sample.redis_round_trips, sample.db_queries) == costs
+    assert sample.credential_bytes == len(f"Bearer {token_pair['access']}")
+    assert sample.user_id is not None
+
+
+def test_jwt_pages_verify_without_any_lookup(user, client: Client) -> None:
+    client.post(
+        reverse("accounts:jwt-login"),
+        {"username": "alice", "password": "correct horse battery staple"},
+    )
+    AuthSample.objects.all().delete()
+
+    client.get(reverse("accounts:jwt-profile"))
+
+    sample = only_sample()
+    assert (sample.lane, sample.outcome, sample.redis_round_trips, sample.db_queries) == (
+        "jwt_pages",
+        "accepted",
+        0,
+        0,
+    )
+
+
+def test_each_page_shows_its_own_receipt(session_client: Client) -> None:
+    response = session_client.get(reverse("accounts:session-home"))
+
+    receipt = response.context["auth_cost"]
+    assert receipt.lane == "session"
+    assert b"1 Redis round trip" in response.content
+    assert b"1 database query" in response.content
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        ("", "missing"),
+        ("Bearer a b", "malformed"),
+        ("Bearer not-a-jwt", "malformed"),
+    ],
+)
+def test_rejections_record_their_reason(api_client: APIClient, header: str, reason: str) -> None:
+    kwargs = {"HTTP_AUTHORIZATION": header} if header else {}
+
+    response = api_client.get(reverse("api-jwt:stateless-me"), **kwargs)
+
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert only_sample().outcome == reason
+
+
+def _resigned(token: str, **changes) -> str:
+    claims = {**jwt.decode(token, options={"verify_signature": False}), **changes}
+    key = changes.pop("key", settings.JWT_SIGNING_KEY)
+    claims.pop("key", None)
+    return jwt.encode(claims, key, algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"key": "another-key-that-is-long-enough-for-hs256-0123456789"}, "bad_signature"),
+        ({"aud": "someone-else"}, "invalid_claims"),
+        ({"iss": "someone-else"}, "invalid_claims"),
+        ({"token_type": "refresh"}, "invalid_claims"),
+        ({"exp": 1_000_000_000}, "expired"),
+    ],
+)
+def test_jwt_rejections_are_told_apart(api_client, token_pair, changes, reason) -> None:
+    token = _resigned(token_pair["access"], **changes)
+
+    response = api_client.get(reverse("api-jwt:stateless-me"), **bearer(token))
+
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert only_sample().outcome == reason
+
+
+def test_revoked_and_inactive_reasons(api_client: APIClient, token_pair, user) -> None:
+    user_revoke_access(user=user, actor=None)
+    api_client.get(reverse("api-jwt:denylist-me"), **bearer(token_pair["access"]))
+    user.is_active = False
+    user.save()
+    api_client.get(reverse("api-jwt:lookup-me"), **bearer(token_pair["access"]))
+
+    outcomes = dict(AuthSample.objects.values_list("lane", "outcome"))
+    assert outcomes == {"denylist": "revoked", "lookup": "inactive"}
+
+
+def test_ended_session_is_recorded_as_not_found(session_client: Client, user) -> None:
+    user_revoke_access(user=user, actor=None)
+    AuthSample.objects.all().delete()
+
+    session_client.get(reverse("accounts:session-home"))
+
+    assert only_sample().outcome == "not_found"
+
+
+def test_samples_roll_up_into_minutes_and_latency_buckets(api_client, token_pair) -> None:
+    for _ in range(3):
+        api_client.get(reverse("api-jwt:stateless-me"), **bearer(token_pair["access"]))
+
+    rollup = AuthRollup.objects.get(lane="stateless")
+    assert (rollup.outcome, rollup.requests, rollup.redis_round_trips_sum) == ("accepted", 3, 0)
+    assert (
+        sum(LatencyBucket.objects.filter(lane="stateless").values_list("requests", flat=True)) == 3
+    )
+
+
+def test_raw_samples_are_bounded(api_client, token_pair, settings) -> None:
+    settings.COMPARISON_RAW_SAMPLES_KEPT = 2
+    for _ in range(5):
+        api_client.get(reverse("api-jwt:stateless-me"), **bearer(token_pair["access"]))
+
+    assert AuthSample.objects.count() == 2
+    assert AuthRollup.objects.get().requests == 5
+
+
+def test_recording_off_stores_nothing_but_still_measures(api_client, token_pair, settings) -> None:
+    settings.COMPARISON_RECORDING = False
+
+    response = api_client.get(reverse("api-jwt:stateless-me"), **bearer(token_pair["access"]))
+
+    assert "auth;dur=" in response["Server-Timing"]
+    assert not AuthSample.objects.exists()
+
+
+def test_a_failed_write_keeps_samples_and_counts_what_overflows(
+    api_client, token_pair, settings, monkeypatch
+) -> None:
+    settings.COMPARISON_BUFFER_LIMIT = 2
+
+    def broken(batch):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr("comparison.recorder.store_batch", broken)
+    for _ in range(3):
+        response = api_client.get(reverse("api-jwt:stateless-me"), **bearer(token_pair["access"]))
+        assert response.status_code == HTTPStatus.OK
+    monkeypatch.undo()
+
+    assert recorder.pending() == 2
+    assert recorder.flush() == 2
+    assert AuthSample.objects.count() == 2
+    assert RecorderDrop.objects.get().samples == 1
+
+
+@pytest.fixture
+def redis_down(settings) -> None:
+    """Point the app at a loopback port where nothing listens: connections are refused."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["LOCATION"] = f"redis://127.0.0.1:{free_loopback_port()}/0"
+    settings.CACHES = caches
+
+
+def test_redis_outage_gives_503_in_the_session_area_and_is_recorded(
+    session_client: Client, redis_down
+) -> None:
+    AuthSample.objects.all().delete()
+
+    response = session_client.get(reverse("accounts:session-home"))
+
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response["Retry-After"] == "5"
+    assert b"session store is not answering" in response.content
+    sample = AuthSample.objects.get(lane="session")
+    assert (sample.outcome, sample.status) == ("store_unavailable", 503)
+
+
+def test_redis_outage_gives_503_on_the_denylist_lane_only(api_client, token_pair, redis_down):
+    denylist = api_client.get(reverse("api-jwt:denylist-me"), **bearer(token_pair["access"]))
+    stateless = api_client.get(reverse("api-jwt:stateless-me"), **bearer(token_pair["access"]))
+
+    assert denylist.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert denylist.json()["code"] == "store_unavailable"
+    assert stateless.status_code == HTTPStatus.OK
+    outcomes = dict(AuthSample.objects.values_list("lane", "outcome"))
+    assert outcomes == {"denylist": "store_unavailable", "stateless": "accepted"}

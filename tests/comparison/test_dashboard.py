@@ -1,0 +1,70 @@
+from http import HTTPStatus
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.services import user_revoke_access
+from comparison import selectors
+from comparison.models import Lane
+from tests.conftest import bearer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_dashboard_renders_without_any_data(client: Client) -> None:
+    response = client.get(reverse("comparison:dashboard"))
+
+    assert response.status_code == HTTPStatus.OK
+    assert b"0 requests recorded so far" in response.content
+    assert b"No revocations yet" in response.content
+    assert b"No drill yet" in response.content
+
+
+def test_dashboard_shows_what_browsing_recorded(
+    client: Client, session_client: Client, api_client: APIClient, token_pair
+) -> None:
+    session_client.get(reverse("accounts:session-home"))
+    for lane in ("stateless", "lookup", "denylist"):
+        api_client.get(reverse(f"api-jwt:{lane}-me"), **bearer(token_pair["access"]))
+
+    response = client.get(reverse("comparison:dashboard"))
+
+    by_lane = response.context["by_lane"]
+    assert by_lane["denylist"].redis_per_request == 1
+    assert by_lane["lookup"].db_per_request == 1
+    assert by_lane["stateless"].redis_per_request == 0
+    assert by_lane["stateless"].p50 is not None
+    assert response.content.count(b"<svg") == 2
+    assert b"<rect" in response.content
+    assert b"<polyline" in response.content
+
+
+def test_revocation_table_counts_acceptances_and_first_refusal(
+    session_client: Client, api_client: APIClient, token_pair, user
+) -> None:
+    access = bearer(token_pair["access"])
+    session_client.get(reverse("accounts:session-home"))
+    api_client.get(reverse("api-jwt:stateless-me"), **access)
+    api_client.get(reverse("api-jwt:denylist-me"), **access)
+
+    with time_machine.travel(timezone.now(), tick=True):
+        event = user_revoke_access(user=user, actor=None)
+        session_client.get(reverse("accounts:session-home"))
+        api_client.get(reverse("api-jwt:stateless-me"), **access)
+        api_client.get(reverse("api-jwt:stateless-me"), **access)
+        api_client.get(reverse("api-jwt:denylist-me"), **access)
+
+    outcomes = {row.lane: row for row in selectors.revocation_outcomes(event=event)}
+    assert outcomes[Lane.SESSION].accepted_after == 0
+    assert outcomes[Lane.SESSION].first_rejection_seconds is not None
+    assert outcomes[Lane.DENYLIST].accepted_after == 0
+    assert outcomes[Lane.DENYLIST].first_rejection_reason == "Revoked"
+    assert outcomes[Lane.STATELESS].accepted_after == 2
+    assert outcomes[Lane.STATELESS].first_rejection_seconds is None
+    assert outcomes[Lane.STATELESS].bound_seconds == 305
+    page = api_client.get(reverse("comparison:dashboard"))
+    assert str(event).encode() in page.content
