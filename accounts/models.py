@@ -26,6 +26,7 @@ class RevocationEvent(models.Model):
         ADMIN_REVOKE = "admin_revoke", "Revoked by an admin"
         DEACTIVATED = "deactivated", "User deactivated"
         PASSWORD_CHANGED = "password_changed", "Password changed"
+        DRILL = "drill", "Revocation drill"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="revocations"

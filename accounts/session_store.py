@@ -23,7 +23,7 @@ class SessionStore(cache.SessionStore):
             session_data = self._cache.get(self.cache_key)
         except (ConnectionInterrupted, RedisError):
             raise
-        except Exception:  # noqa: BLE001 - the upstream behaviour for invalid keys
+        except Exception:  # the upstream behaviour, for invalid keys
             session_data = None
         if session_data is not None:
             return session_data

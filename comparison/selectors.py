@@ -116,24 +116,29 @@ def requests_per_minute(*, minutes: int = 60) -> tuple[list[datetime], dict[str,
     return axis, series
 
 
-def revocation_bounds() -> dict[str, float | None]:
-    """The longest each lane may keep accepting a revoked user's credentials, in seconds."""
+def revocation_bounds(*, access_lifetime: float | None = None) -> dict[str, float]:
+    """
+    The longest each lane may keep accepting a revoked user's credentials, in
+    seconds. The lookup lane notices deactivation at once, but a revocation
+    alone only when the access token expires, like the stateless lanes.
+    """
     jwt = settings.SIMPLE_JWT
-    expiry = (jwt["ACCESS_TOKEN_LIFETIME"] + jwt["LEEWAY"]).total_seconds()
+    if access_lifetime is None:
+        access_lifetime = jwt["ACCESS_TOKEN_LIFETIME"].total_seconds()
+    expiry = access_lifetime + jwt["LEEWAY"].total_seconds()
     return {
         Lane.SESSION: 0.0,
-        Lane.DENYLIST: 0.0,
-        Lane.STATELESS: expiry,
         Lane.JWT_PAGES: expiry,
-        # Only deactivation reaches the lookup lane; a revocation alone never does.
-        Lane.LOOKUP: None,
+        Lane.STATELESS: expiry,
+        Lane.LOOKUP: expiry,
+        Lane.DENYLIST: 0.0,
     }
 
 
 @dataclass
 class LaneRevocation:
     lane: str
-    bound_seconds: float | None
+    bound_seconds: float
     accepted_after: int
     first_rejection_seconds: float | None
     first_rejection_reason: str

@@ -58,7 +58,7 @@ def test_jwt_lane_costs(api_client: APIClient, token_pair, lane, costs) -> None:
 def test_jwt_pages_verify_without_any_lookup(user, client: Client) -> None:
     client.post(
         reverse("accounts:jwt-login"),
-        {"username": "alice", "password": "correct horse battery staple"},
+        {"username": "alice", "password": PASSWORD},
     )
     AuthSample.objects.all().delete()
 

@@ -1,0 +1,142 @@
+"""
+The revocation drill: the article's revocation table, measured on this site.
+
+A fresh user signs in on every lane; one request per lane is made at a steady
+cadence; the user is revoked through the same service as the admin action;
+requests go on until every lane has refused (or its promised bound has
+passed). Requests run in-process through the whole middleware stack against
+the real Redis and database, and are recorded like any others.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import RevocationEvent, User
+from accounts.serializers import TokenObtainPairSerializer
+from accounts.services import user_revoke_access
+from comparison.models import DrillRun, Lane
+from comparison.reasons import Outcome
+from comparison.recorder import recorder
+from comparison.selectors import revocation_bounds
+
+LANE_URLS = {
+    Lane.SESSION: "accounts:session-profile",
+    Lane.JWT_PAGES: "accounts:jwt-profile",
+    Lane.STATELESS: "api-jwt:stateless-me",
+    Lane.LOOKUP: "api-jwt:lookup-me",
+    Lane.DENYLIST: "api-jwt:denylist-me",
+}
+
+
+@dataclass
+class LaneProgress:
+    lane: str
+    bound_seconds: float
+    accepted_after: int = 0
+    first_rejection_seconds: float | None = None
+    reason: str = ""
+    timeline: list[tuple[float, bool]] = field(default_factory=list)
+
+    def settled(self, since_revoke: float, margin: float) -> bool:
+        if self.first_rejection_seconds is not None:
+            return True
+        return since_revoke > self.bound_seconds + margin
+
+    def as_result(self) -> dict:
+        return {
+            "bound_seconds": self.bound_seconds,
+            "accepted_after": self.accepted_after,
+            "first_rejection_seconds": self.first_rejection_seconds,
+            "reason": self.reason,
+        }
+
+
+def _client() -> Client:
+    """An in-process client addressed to a host this site serves."""
+    hosts = [host for host in settings.ALLOWED_HOSTS if host not in {"*", ""}]
+    return Client(HTTP_HOST=(hosts or ["localhost"])[0].lstrip("."))
+
+
+def _signed_in_clients(user: User, password: str, access_lifetime: int) -> dict[str, tuple]:
+    session = _client()
+    session.post(
+        reverse("accounts:session-login"), {"username": user.username, "password": password}
+    )
+    refresh = TokenObtainPairSerializer.get_token(user)
+    access = refresh.access_token
+    # The drill's own, short lifetime, so that expiry arrives within the drill.
+    access.set_exp(lifetime=timedelta(seconds=access_lifetime))
+    pages = _client()
+    pages.cookies[settings.JWT_COOKIE_ACCESS_NAME] = str(access)
+    api = {"HTTP_AUTHORIZATION": f"Bearer {access}"}
+    return {
+        Lane.SESSION: (session, {}),
+        Lane.JWT_PAGES: (pages, {}),
+        Lane.STATELESS: (_client(), api),
+        Lane.LOOKUP: (_client(), api),
+        Lane.DENYLIST: (_client(), api),
+    }
+
+
+def run_drill(
+    *,
+    access_lifetime: int = 20,
+    cadence: float = 0.5,
+    revoke_after: float = 2.0,
+    margin: float = 2.0,
+    progress: Callable[[float, dict[str, LaneProgress], bool], None] = lambda *args: None,
+) -> DrillRun:
+    password = secrets.token_urlsafe(16)
+    started_at = timezone.now()
+    user = User.objects.create_user(
+        username=f"drill-{started_at:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", password=password
+    )
+    clients = _signed_in_clients(user, password, access_lifetime)
+    bounds = revocation_bounds(access_lifetime=access_lifetime)
+    lanes = {lane: LaneProgress(lane=lane, bound_seconds=bounds[lane]) for lane in LANE_URLS}
+    event: RevocationEvent | None = None
+    revoked_clock = 0.0
+    start = time.monotonic()
+    while True:
+        tick = time.monotonic()
+        if event is None and tick - start >= revoke_after:
+            event = user_revoke_access(user=user, actor=None, reason=RevocationEvent.Reason.DRILL)
+            revoked_clock = time.monotonic()
+        for lane, (client, headers) in clients.items():
+            response = client.get(reverse(LANE_URLS[lane]), **headers)
+            outcome = response.wsgi_request.auth_cost.outcome
+            accepted = outcome == Outcome.ACCEPTED
+            state = lanes[lane]
+            state.timeline.append((round(time.monotonic() - start, 3), accepted))
+            if event is None:
+                continue
+            if accepted and state.first_rejection_seconds is None:
+                state.accepted_after += 1
+            elif not accepted and state.first_rejection_seconds is None:
+                state.first_rejection_seconds = time.monotonic() - revoked_clock
+                state.reason = Outcome(outcome).label
+        since_revoke = time.monotonic() - revoked_clock if event else 0.0
+        progress(time.monotonic() - start, lanes, event is not None)
+        if event is not None and all(
+            state.settled(since_revoke, margin) for state in lanes.values()
+        ):
+            break
+        time.sleep(max(0.0, cadence - (time.monotonic() - tick)))
+    recorder.flush()
+    return DrillRun.objects.create(
+        started_at=started_at,
+        revoked_at=event.created_at,
+        access_lifetime_seconds=access_lifetime,
+        cadence_seconds=cadence,
+        results={lane: state.as_result() for lane, state in lanes.items()},
+    )
