@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrations-check clean
+.PHONY: run test lint format migrations-check bench drill clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,17 @@ run: $(STAMP)
 ## The whole suite, against a real Redis-protocol server.
 test: $(STAMP) migrations-check
 	$(BIN)/python -m pytest
+
+## Throughput and auth-step cost of every lane, recording on and off (needs wrk).
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python -m config.redis_server $(BIN)/python manage.py authbench
+
+## The revocation drill: how long each lane keeps accepting a revoked user.
+drill: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python -m config.redis_server $(BIN)/python manage.py revocation_drill
 
 migrations-check: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -1,15 +1,18 @@
-"""The JSON API of the JWT area: per-lane profile endpoints and the error format."""
+"""The JSON API: per-lane profile endpoints, a no-auth baseline, and the error format."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from comparison.models import Lane
 from comparison.probe import measure_auth
 from comparison.reasons import Outcome
 
@@ -27,10 +30,41 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+class PingView(APIView):
+    """No authentication at all: the baseline every lane is compared with."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
 class MeView(APIView):
-    """Who the access token says you are, as seen by one verification lane."""
+    """Who the credential says you are, as seen by one lane."""
 
     lane = ""
+
+    def get(self, request: Request) -> Response:
+        user = {"id": request.user.pk, "username": request.user.get_username()}
+        return Response({"lane": self.lane, "user": user, "credential": self.credential(request)})
+
+    def credential(self, request: Request) -> dict[str, Any]:
+        return {}
+
+
+class SessionMeView(MeView):
+    """The session lane as JSON; the session probe runs when DRF reads the Django user."""
+
+    lane = Lane.SESSION
+    authentication_classes = [SessionAuthentication]
+
+    def credential(self, request: Request) -> dict[str, Any]:
+        return {"kind": "session", "expires_in": request.session.get_expiry_age()}
+
+
+class JWTMeView(MeView):
+    """One JWT lane; its authentication classes are given in the URLconf."""
 
     def perform_authentication(self, request: Request) -> None:
         """Run the lane's authentication inside the comparison app's probe."""
@@ -43,12 +77,6 @@ class MeView(APIView):
             else:
                 cost.user_id = int(request.user.pk)
 
-    def get(self, request: Request) -> Response:
+    def credential(self, request: Request) -> dict[str, Any]:
         token = request.auth
-        return Response(
-            {
-                "lane": self.lane,
-                "user": {"id": request.user.pk, "username": request.user.get_username()},
-                "token": {"jti": token["jti"], "iat": token["iat"], "exp": token["exp"]},
-            }
-        )
+        return {"kind": "jwt", "jti": token["jti"], "iat": token["iat"], "exp": token["exp"]}

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework_simplejwt import views as jwt_views
 
-from accounts.api import MeView
+from accounts.api import JWTMeView
 from accounts.authentication import LANES
 
 app_name = "api-jwt"
@@ -14,7 +14,7 @@ urlpatterns = [
     *(
         path(
             f"{lane}/me/",
-            MeView.as_view(lane=lane, authentication_classes=[authentication]),
+            JWTMeView.as_view(lane=lane, authentication_classes=[authentication]),
             name=f"{lane}-me",
         )
         for lane, authentication in LANES.items()

@@ -201,7 +201,7 @@ JWT_COOKIE_SECURE = SECURE
 # ------------------------------------------------------------------ comparison
 # Every authenticated request is measured; recording stores the measurements.
 COMPARISON_RECORDING = env.bool("COMPARISON_RECORDING", default=True)
-COMPARISON_FLUSH_SIZE = env.int("COMPARISON_FLUSH_SIZE", default=200)
+COMPARISON_FLUSH_SIZE = env.int("COMPARISON_FLUSH_SIZE", default=1000)
 COMPARISON_FLUSH_SECONDS = env.float("COMPARISON_FLUSH_SECONDS", default=2.0)
 COMPARISON_BUFFER_LIMIT = env.int("COMPARISON_BUFFER_LIMIT", default=50_000)
 COMPARISON_RAW_SAMPLES_KEPT = env.int("COMPARISON_RAW_SAMPLES_KEPT", default=100_000)

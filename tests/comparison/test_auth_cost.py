@@ -225,3 +225,22 @@ def test_redis_outage_gives_503_on_the_denylist_lane_only(api_client, token_pair
     assert stateless.status_code == HTTPStatus.OK
     outcomes = dict(AuthSample.objects.values_list("lane", "outcome"))
     assert outcomes == {"denylist": "store_unavailable", "stateless": "accepted"}
+
+
+def test_session_json_lane_costs_the_same_as_the_session_pages(session_client: Client) -> None:
+    AuthSample.objects.all().delete()
+
+    response = session_client.get(reverse("api-session-me"))
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["user"]["username"] == "alice"
+    sample = only_sample()
+    assert (sample.lane, sample.redis_round_trips, sample.db_queries) == ("session", 1, 1)
+
+
+def test_the_baseline_endpoint_has_no_auth_step(client: Client) -> None:
+    response = client.get(reverse("api-ping"))
+
+    assert response.json() == {"ok": True}
+    assert "Server-Timing" not in response
+    assert not AuthSample.objects.exists()

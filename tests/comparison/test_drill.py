@@ -7,9 +7,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_drill_measures_each_lane_against_its_bound(capsys) -> None:
-    call_command(
-        "revocation_drill", access_lifetime=1, cadence=0.25, revoke_after=0.5, margin=0.5
-    )
+    call_command("revocation_drill", access_lifetime=1, cadence=0.25, revoke_after=0.5, margin=0.5)
 
     results = DrillRun.objects.get().results
     for lane in ("session", "denylist"):

@@ -1,0 +1,392 @@
+"""
+The benchmark behind ``manage.py authbench``.
+
+Two copies of the site run under gunicorn on loopback, one recording samples
+and one not, on a scratch SQLite database and the configured Redis. wrk
+drives each endpoint in turn, interleaved over several rounds so that drift
+on the machine spreads over every lane alike; medians are reported, with each
+lane's throughput against the no-auth baseline and recording on against off.
+In the same run the raw floors are measured in-process: one Redis GET, one
+PyJWT HS256 verification, one user query.
+"""
+
+from __future__ import annotations
+
+import copy
+import http.cookiejar
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import jwt
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
+from django.db.models import Sum
+from django_redis import get_redis_connection
+
+from accounts.models import User
+from comparison.models import AuthRollup, AuthSample, Lane
+from comparison.seed import seed_samples
+from config.redis_server import free_loopback_port
+
+BENCH_DB = "authbench"
+PASSWORD = "authbench-password-0123"  # noqa: S105 - a throwaway user in a scratch database
+
+
+@dataclass(frozen=True)
+class Target:
+    """One endpoint under load: which lane it exercises and what it is compared with."""
+
+    name: str
+    path: str
+    credential: str  # "", "session", "jwt_cookie" or "bearer"
+    baseline: str  # the Target.name it is divided by, "" for baselines themselves
+    floor: tuple[str, ...] = ()
+
+
+TARGETS = [
+    Target("baseline_api", "/api/ping/", "", ""),
+    Target("session", "/api/session/me/", "session", "baseline_api", ("redis_get", "user_query")),
+    Target("stateless", "/api/jwt/stateless/me/", "bearer", "baseline_api", ("pyjwt_verify",)),
+    Target(
+        "lookup", "/api/jwt/lookup/me/", "bearer", "baseline_api", ("pyjwt_verify", "user_query")
+    ),
+    Target(
+        "denylist", "/api/jwt/denylist/me/", "bearer", "baseline_api", ("pyjwt_verify", "redis_get")
+    ),
+    Target("baseline_page", "/", "", ""),
+    Target("session_page", "/session/profile/", "session", "baseline_page"),
+    Target("jwt_pages", "/jwt/profile/", "jwt_cookie", "baseline_page", ("pyjwt_verify",)),
+]
+# The lane whose samples give each target's auth time.
+SAMPLE_LANE = {
+    "session": Lane.SESSION,
+    "stateless": Lane.STATELESS,
+    "lookup": Lane.LOOKUP,
+    "denylist": Lane.DENYLIST,
+    "jwt_pages": Lane.JWT_PAGES,
+}
+TARGET_RATIOS = {"stateless": 2.0, "session": 1.5, "denylist": 1.5}
+
+
+def _median_us(operation: Callable[[], object], *, batch: int, batches: int = 21) -> float:
+    """Median over batches of the mean time of one call, in microseconds."""
+    for _ in range(batch):
+        operation()
+    timings = []
+    for _ in range(batches):
+        started = time.perf_counter_ns()
+        for _ in range(batch):
+            operation()
+        timings.append((time.perf_counter_ns() - started) / batch / 1000)
+    return statistics.median(timings)
+
+
+def measure_floors(*, token: str, user_id: int) -> dict[str, float]:
+    """The cheapest possible version of each step the lanes take."""
+    redis = get_redis_connection("default")
+    redis.set("authbench:floor", "x")
+    jwt_settings = settings.SIMPLE_JWT
+    return {
+        "redis_get": _median_us(lambda: redis.get("authbench:floor"), batch=500),
+        "pyjwt_verify": _median_us(
+            lambda: jwt.decode(
+                token,
+                jwt_settings["SIGNING_KEY"],
+                algorithms=[jwt_settings["ALGORITHM"]],
+                audience=jwt_settings["AUDIENCE"],
+                issuer=jwt_settings["ISSUER"],
+            ),
+            batch=1000,
+        ),
+        "user_query": _median_us(lambda: User.objects.using(BENCH_DB).get(pk=user_id), batch=300),
+    }
+
+
+@contextmanager
+def scratch_database() -> Iterator[Path]:
+    """A fresh SQLite database, migrated, registered as the ``authbench`` alias."""
+    with tempfile.TemporaryDirectory(prefix="authbench-") as folder:
+        path = Path(folder) / "bench.sqlite3"
+        config = copy.deepcopy(connections.settings["default"])
+        config.update(ENGINE="django.db.backends.sqlite3", NAME=str(path), OPTIONS={})
+        connections.settings[BENCH_DB] = config
+        try:
+            call_command("migrate", database=BENCH_DB, verbosity=0)
+            yield path
+        finally:
+            connections[BENCH_DB].close()
+            del connections.settings[BENCH_DB]
+
+
+@contextmanager
+def gunicorn(*, database: Path, recording: bool, workers: int) -> Iterator[str]:
+    """The site under gunicorn on a free loopback port; yields its base URL."""
+    port = free_loopback_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "REDIS_URL": settings.REDIS_URL,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "COMPARISON_RECORDING": "1" if recording else "0",
+        # Long enough that no token expires during the run.
+        "JWT_ACCESS_LIFETIME_SECONDS": "7200",
+        "DJANGO_LOG_LEVEL": "ERROR",
+    }
+    command = [
+        sys.executable, "-m", "gunicorn", "config.wsgi",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers),
+        "--log-level", "warning",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)  # noqa: S603
+    try:
+        _wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not listen on {port} within {timeout}s")
+
+
+def _form_login(base: str, path: str) -> http.cookiejar.CookieJar:
+    """Log in through a page's real form (CSRF token included); return the cookies."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(base + path).read()
+    csrf = next(cookie.value for cookie in jar if cookie.name == settings.CSRF_COOKIE_NAME)
+    body = urllib.parse.urlencode(
+        {"username": "authbench", "password": PASSWORD, "csrfmiddlewaretoken": csrf}
+    ).encode()
+    opener.open(urllib.request.Request(base + path, data=body)).read()  # noqa: S310 - loopback only
+    return jar
+
+
+def credentials(base: str) -> dict[str, str]:
+    """One header per credential kind, obtained from the running site itself."""
+    session = {cookie.name: cookie.value for cookie in _form_login(base, "/session/login/")}
+    pages = {cookie.name: cookie.value for cookie in _form_login(base, "/jwt/login/")}
+    request = urllib.request.Request(  # noqa: S310 - loopback only
+        base + "/api/jwt/token/",
+        data=urllib.parse.urlencode({"username": "authbench", "password": PASSWORD}).encode(),
+    )
+    with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback only
+        access = json.loads(response.read())["access"]
+    session_name = settings.SESSION_COOKIE_NAME
+    access_name = settings.JWT_COOKIE_ACCESS_NAME
+    return {
+        "": "",
+        "session": f"Cookie: {session_name}={session[session_name]}",
+        "jwt_cookie": f"Cookie: {access_name}={pages[access_name]}",
+        "bearer": f"Authorization: Bearer {access}",
+        "token": access,
+    }
+
+
+@dataclass
+class WrkResult:
+    requests_per_second: float
+    latency_p50_ms: float
+    bad_responses: int
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(url: str, header: str, *, seconds: int, connections: int) -> WrkResult:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if header:
+        command[1:1] = ["-H", header]
+    output = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, check=True
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    value, unit = re.search(r"50%\s+([\d.]+)(us|ms|s)", output).groups()
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return WrkResult(
+        requests_per_second=rps,
+        latency_p50_ms=float(value) * _UNITS[unit],
+        bad_responses=int(bad.group(1)) if bad else 0,
+    )
+
+
+def require_wrk() -> None:
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed: `make bench` installs it (apt-get install wrk).")
+
+
+def run_benchmark(
+    *,
+    seconds: int,
+    rounds: int,
+    connections: int,
+    workers: int,
+    dashboard_requests: int,
+    progress: Callable[[str], None],
+) -> dict:
+    require_wrk()
+    rng = random.Random(7)  # noqa: S311 - a reproducible order, not a secret
+    with ExitStack() as stack:
+        database = stack.enter_context(scratch_database())
+        user = User.objects.db_manager(BENCH_DB).create_user(
+            username="authbench", password=PASSWORD
+        )
+        servers = {
+            True: stack.enter_context(gunicorn(database=database, recording=True, workers=workers)),
+            False: stack.enter_context(
+                gunicorn(database=database, recording=False, workers=workers)
+            ),
+        }
+        headers = credentials(servers[True])
+        results: dict[tuple[str, bool], list[WrkResult]] = {}
+        for round_number in range(1, rounds + 1):
+            steps = [(target, recording) for target in TARGETS for recording in (True, False)]
+            rng.shuffle(steps)
+            for target, recording in steps:
+                result = run_wrk(
+                    servers[recording] + target.path,
+                    headers[target.credential],
+                    seconds=seconds,
+                    connections=connections,
+                )
+                if result.bad_responses:
+                    raise RuntimeError(f"{target.name}: {result.bad_responses} non-2xx responses")
+                results.setdefault((target.name, recording), []).append(result)
+                progress(
+                    f"round {round_number}/{rounds}  {target.name:<14} recording "
+                    f"{'on ' if recording else 'off'}  {result.requests_per_second:9.0f} req/s"
+                )
+        auth_us = measure_auth_steps(servers[True], headers, seconds=seconds, progress=progress)
+        floors = measure_floors(token=headers["token"], user_id=user.pk)
+        progress("floors: " + ", ".join(f"{name} {value:.1f} µs" for name, value in floors.items()))
+        progress(f"seeding {dashboard_requests:,} samples to time the dashboard")
+        seed_samples(requests=dashboard_requests, using=BENCH_DB)
+        render_ms = [_timed_get_ms(servers[False] + "/comparison/") for _ in range(15)]
+        requests_behind = AuthRollup.objects.using(BENCH_DB).aggregate(total=Sum("requests"))[
+            "total"
+        ]
+    return _report(
+        results=results,
+        floors=floors,
+        auth_us=auth_us,
+        render_ms=render_ms,
+        requests_behind=requests_behind,
+        settings_used={
+            "seconds_per_step": seconds,
+            "rounds": rounds,
+            "connections": connections,
+            "workers": workers,
+            "dashboard_requests": dashboard_requests,
+        },
+    )
+
+
+def measure_auth_steps(
+    base: str, headers: dict[str, str], *, seconds: int, progress: Callable[[str], None]
+) -> dict[str, float]:
+    """
+    Median auth-step time per lane, from the site's own samples, taken over
+    one connection at a time: under full load the step would also be timing
+    the queue for the CPU, which the idle floors it is compared with are not.
+    """
+    AuthSample.objects.using(BENCH_DB).all().delete()
+    for target in TARGETS:
+        if target.name in SAMPLE_LANE:
+            run_wrk(base + target.path, headers[target.credential], seconds=seconds, connections=1)
+            progress(f"auth-step pass  {target.name}")
+    # The dashboard flushes the serving process's buffered samples.
+    _timed_get_ms(base + "/comparison/")
+    return {
+        target: statistics.median(
+            AuthSample.objects.using(BENCH_DB)
+            .filter(lane=lane, outcome="accepted")
+            .values_list("auth_us", flat=True)
+        )
+        for target, lane in SAMPLE_LANE.items()
+    }
+
+
+def _timed_get_ms(url: str) -> float:
+    started = time.perf_counter()
+    with urllib.request.urlopen(url) as response:  # noqa: S310 - loopback only
+        response.read()
+    return (time.perf_counter() - started) * 1000
+
+
+def _report(
+    *,
+    results: dict,
+    floors: dict[str, float],
+    auth_us: dict[str, float],
+    render_ms: list[float],
+    requests_behind: int,
+    settings_used: dict,
+) -> dict:
+    def median_rps(name: str, recording: bool) -> float:
+        return statistics.median(r.requests_per_second for r in results[name, recording])
+
+    lanes = []
+    for target in TARGETS:
+        rps_on, rps_off = median_rps(target.name, True), median_rps(target.name, False)
+        floor = sum(floors[step] for step in target.floor) if target.floor else None
+        step_us = auth_us.get(target.name)
+        lanes.append(
+            {
+                "lane": target.name,
+                "path": target.path,
+                "rps_on": rps_on,
+                "rps_off": rps_off,
+                "on_off_ratio": rps_on / rps_off,
+                "baseline_ratio": rps_off / median_rps(target.baseline, False)
+                if target.baseline
+                else None,
+                "latency_p50_ms_on": statistics.median(
+                    r.latency_p50_ms for r in results[target.name, True]
+                ),
+                "auth_us": step_us,
+                "floor_us": floor,
+                "floor_ratio": step_us / floor if step_us and floor else None,
+                "floor_target": TARGET_RATIOS.get(target.name),
+            }
+        )
+    return {
+        **settings_used,
+        "cpus": os.cpu_count(),
+        "floors": {
+            "redis_get_us": floors["redis_get"],
+            "pyjwt_verify_us": floors["pyjwt_verify"],
+            "user_query_us": floors["user_query"],
+        },
+        "lanes": lanes,
+        "dashboard": {
+            "render_ms_median": statistics.median(render_ms),
+            "requests_behind": requests_behind,
+        },
+    }

@@ -1,0 +1,75 @@
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from comparison.bench import run_benchmark
+from comparison.models import BenchmarkRun
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmark every lane under gunicorn with wrk, recording on and off, interleaved; "
+        "print medians and ratios, store the report for the dashboard."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seconds", type=int, default=5, help="per step")
+        parser.add_argument("--rounds", type=int, default=3)
+        parser.add_argument("--connections", type=int, default=4)
+        parser.add_argument("--workers", type=int, default=1, help="gunicorn workers per copy")
+        parser.add_argument("--dashboard-requests", type=int, default=1_000_000)
+        parser.add_argument(
+            "--output", type=Path, default=settings.BASE_DIR / "reports" / "authbench.json"
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        try:
+            report = run_benchmark(
+                seconds=options["seconds"],
+                rounds=options["rounds"],
+                connections=options["connections"],
+                workers=options["workers"],
+                dashboard_requests=options["dashboard_requests"],
+                progress=lambda line: self.stdout.write(f"  {line}"),
+            )
+        except RuntimeError as e:
+            raise CommandError(str(e)) from e
+        self._print(report)
+        output: Path = options["output"]
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(report, indent=2))
+        run = BenchmarkRun.objects.create(report=report)
+        self.stdout.write(self.style.SUCCESS(f"Report written to {output} and stored as {run}."))
+
+    def _print(self, report: dict) -> None:
+        floors = report["floors"]
+        self.stdout.write(
+            f"\nFloors (median): Redis GET {floors['redis_get_us']:.1f} µs, "
+            f"PyJWT HS256 verify {floors['pyjwt_verify_us']:.1f} µs, "
+            f"user query {floors['user_query_us']:.1f} µs\n"
+        )
+        header = (
+            f"{'lane':<14} {'req/s on':>9} {'req/s off':>9} {'on/off':>7} {'/base':>6} "
+            f"{'p50 ms':>7} {'auth µs':>8} {'floor µs':>8} {'x floor':>7} {'target':>6}"
+        )
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+
+        def fmt(value: float | None, spec: str) -> str:
+            return "-" if value is None else format(value, spec)
+
+        for row in report["lanes"]:
+            self.stdout.write(
+                f"{row['lane']:<14} {row['rps_on']:>9.0f} {row['rps_off']:>9.0f} "
+                f"{row['on_off_ratio']:>7.3f} {fmt(row['baseline_ratio'], '>6.3f')} "
+                f"{row['latency_p50_ms_on']:>7.2f} {fmt(row['auth_us'], '>8.1f')} "
+                f"{fmt(row['floor_us'], '>8.1f')} {fmt(row['floor_ratio'], '>7.2f')} "
+                f"{fmt(row['floor_target'], '>6.1f')}"
+            )
+        dashboard = report["dashboard"]
+        self.stdout.write(
+            f"\nDashboard: median render {dashboard['render_ms_median']:.1f} ms over "
+            f"{dashboard['requests_behind']:,} recorded requests\n"
+        )

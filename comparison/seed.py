@@ -1,0 +1,99 @@
+"""
+Synthetic samples, for measuring the dashboard with a large history behind it.
+
+Used by ``authbench`` on its scratch database (and by ``seed_samples``), never
+mixed into a database whose figures are meant to be real: the rows are marked
+with the path ``/synthetic/``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from comparison.models import AuthRollup, AuthSample, Lane, LatencyBucket
+from comparison.reasons import Outcome
+from comparison.recorder import increment
+from comparison.stats import bucket_of
+
+SYNTHETIC_PATH = "/synthetic/"
+
+# lane -> (median auth µs, Redis round trips, SQL queries, credential bytes)
+PROFILES = {
+    Lane.SESSION: (250.0, 1, 1, 42),
+    Lane.JWT_PAGES: (45.0, 0, 0, 300),
+    Lane.STATELESS: (45.0, 0, 0, 300),
+    Lane.LOOKUP: (180.0, 0, 1, 300),
+    Lane.DENYLIST: (140.0, 1, 0, 300),
+}
+REJECTIONS = [Outcome.EXPIRED, Outcome.MISSING, Outcome.BAD_SIGNATURE]
+
+
+def seed_samples(*, requests: int, days: int = 7, using: str = "default", seed: int = 1) -> int:
+    """Add ``requests`` synthetic samples spread over the last ``days``; return the count."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    # History ends where recorded data begins, so no minute is written twice.
+    earliest = AuthRollup.objects.using(using).order_by("minute").values_list("minute", flat=True)
+    now = earliest.first() or timezone.now().replace(second=0, microsecond=0)
+    span_minutes = days * 24 * 60
+    lanes = list(PROFILES)
+    rollups: dict[tuple, list[float]] = {}
+    latency: Counter = Counter()
+    raw: list[AuthSample] = []
+    keep_raw = settings.COMPARISON_RAW_SAMPLES_KEPT
+    for i in range(requests):
+        lane = lanes[i % len(lanes)]
+        median, redis_trips, queries, size = PROFILES[lane]
+        auth_us = rng.lognormvariate(0, 0.35) * median
+        outcome = Outcome.ACCEPTED if rng.random() > 0.03 else rng.choice(REJECTIONS)
+        at = now - timedelta(minutes=span_minutes * (requests - i) / requests)
+        minute = at.replace(second=0, microsecond=0)
+        totals = rollups.setdefault((minute, lane, outcome), [0, 0.0, 0, 0, 0])
+        totals[0] += 1
+        totals[1] += auth_us
+        totals[2] += redis_trips
+        totals[3] += queries
+        totals[4] += size
+        latency[at.date(), lane, bucket_of(auth_us)] += 1
+        if i >= requests - keep_raw:
+            raw.append(
+                AuthSample(
+                    at=at,
+                    lane=lane,
+                    path=SYNTHETIC_PATH,
+                    status=200 if outcome == Outcome.ACCEPTED else 401,
+                    outcome=outcome,
+                    auth_us=auth_us,
+                    redis_round_trips=redis_trips,
+                    db_queries=queries,
+                    credential_bytes=size,
+                )
+            )
+    AuthSample.objects.using(using).bulk_create(raw, batch_size=5000)
+    AuthRollup.objects.using(using).bulk_create(
+        (
+            AuthRollup(
+                minute=minute,
+                lane=lane,
+                outcome=outcome,
+                requests=count,
+                auth_us_sum=auth_sum,
+                redis_round_trips_sum=redis_sum,
+                db_queries_sum=db_sum,
+                credential_bytes_sum=bytes_sum,
+            )
+            for (minute, lane, outcome), (count, auth_sum, redis_sum, db_sum, bytes_sum) in (
+                rollups.items()
+            )
+        ),
+        batch_size=5000,
+    )
+    # Days can overlap recorded ones: add to their buckets (a few hundred rows).
+    for (day, lane, bucket), count in latency.items():
+        key = {"day": day, "lane": lane, "bucket": bucket}
+        increment(LatencyBucket, key, {"requests": count}, using=using)
+    return requests
