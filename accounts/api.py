@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from comparison.models import Lane
-from comparison.probe import measure_auth
+from comparison.probe import measure_auth, user_id_of
 from comparison.reasons import Outcome
 
 
@@ -75,7 +75,7 @@ class JWTMeView(MeView):
             if request.user is None:
                 cost.outcome = Outcome.MISSING
             else:
-                cost.user_id = int(request.user.pk)
+                cost.user_id = user_id_of(request.user)
 
     def credential(self, request: Request) -> dict[str, Any]:
         token = request.auth

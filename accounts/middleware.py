@@ -21,7 +21,7 @@ from accounts.services import (
     session_touch,
 )
 from comparison.models import Lane
-from comparison.probe import AuthCost, cookie_bytes, measure_auth
+from comparison.probe import AuthCost, cookie_bytes, measure_auth, user_id_of
 from comparison.reasons import Outcome
 
 RETRY_AFTER_SECONDS = 5
@@ -75,7 +75,7 @@ def _session_user(request: HttpRequest, cost: AuthCost, *, has_cookie: bool) -> 
     moved = session.get(SESSION_INDEXED_KEY) != session.session_key
     if stale or moved:
         session_touch(request=request, user=user, now=now)
-    cost.user_id = user.pk
+    cost.user_id = user_id_of(user)
     return user
 
 

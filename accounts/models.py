@@ -7,6 +7,11 @@ from django.utils import timezone
 class User(AbstractUser):
     """The site's user: Django's own, kept swappable from day one."""
 
+    is_demo = models.BooleanField(
+        default=False,
+        help_text="A throwaway account the playground made for one browser.",
+    )
+
     def save(self, *args, **kwargs) -> None:
         # AbstractBaseUser.set_password() leaves the raw password in _password
         # until the next save; that is the one place every password change
@@ -27,6 +32,7 @@ class RevocationEvent(models.Model):
         DEACTIVATED = "deactivated", "User deactivated"
         PASSWORD_CHANGED = "password_changed", "Password changed"
         DRILL = "drill", "Revocation drill"
+        PLAYGROUND = "playground", "Revoked in the playground"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="revocations"

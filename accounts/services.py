@@ -8,7 +8,9 @@ stores are handled the same way and each revocation leaves one audit row.
 
 from __future__ import annotations
 
+import secrets
 import time
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -151,6 +153,21 @@ def refresh_token_spend(*, token: RefreshToken) -> None:
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError as e:
         raise InvalidToken(_("Token is blacklisted")) from e
+
+
+# ------------------------------------------------------------------ demo accounts
+DEMO_ACCOUNT_DAYS = 1
+
+
+def demo_user_create() -> User:
+    """A fresh playground account with no password; yesterday's are cleared away."""
+    User.objects.filter(
+        is_demo=True, date_joined__lt=timezone.now() - timedelta(days=DEMO_ACCOUNT_DAYS)
+    ).delete()
+    user = User(username=f"demo-{secrets.token_hex(6)}", is_demo=True)
+    user.set_unusable_password()
+    user.save()
+    return user
 
 
 # ------------------------------------------------------------------ revocation

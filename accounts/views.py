@@ -34,7 +34,7 @@ from accounts import selectors, services
 from accounts.authentication import jwt_cookie_user
 from accounts.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from comparison.models import Lane
-from comparison.probe import cookie_bytes, measure_auth
+from comparison.probe import cookie_bytes, measure_auth, user_id_of
 from comparison.reasons import Outcome, rejection_reason
 
 # ------------------------------------------------------------------ session area
@@ -150,7 +150,7 @@ def jwt_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
                 except (InvalidToken, AuthenticationFailed) as exc:
                     cost.outcome = rejection_reason(exc)
                 else:
-                    cost.user_id = int(user.pk)
+                    cost.user_id = user_id_of(user)
         if user is None:
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('accounts:jwt-refresh')}?{query}")

@@ -89,6 +89,14 @@ class CountingConnectionPool(ConnectionPool):
         super().__init__(*args, **kwargs)
 
 
+def user_id_of(user: Any) -> int | None:
+    """The user's id as stored with samples; None when a token names no integer id."""
+    try:
+        return int(user.pk)
+    except (TypeError, ValueError):
+        return None
+
+
 def credential_fingerprint(credential: str) -> str:
     """A short, one-way id for a credential, so samples can be linked without storing it."""
     return hashlib.sha256(credential.encode()).hexdigest()[:16] if credential else ""

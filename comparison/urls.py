@@ -1,9 +1,17 @@
 from django.urls import path
 
-from comparison import views
+from comparison import guide, playground, views
 
 app_name = "comparison"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("comparison/", views.dashboard, name="dashboard"),
+    path("playground/", playground.playground, name="playground"),
+    path("playground/session/login/", playground.session_login, name="playground-session-login"),
+    path("playground/session/logout/", playground.session_logout, name="playground-session-logout"),
+    path("playground/jwt/login/", playground.jwt_login, name="playground-jwt-login"),
+    path("playground/revoke/", playground.revoke, name="playground-revoke"),
+    path("guide/", guide.index, name="guide"),
+    path("guide/source/<path:path>", guide.source, name="guide-source"),
+    path("guide/<slug:slug>/", guide.page, name="guide-page"),
 ]

@@ -206,6 +206,8 @@ COMPARISON_FLUSH_SECONDS = env.float("COMPARISON_FLUSH_SECONDS", default=2.0)
 COMPARISON_BUFFER_LIMIT = env.int("COMPARISON_BUFFER_LIMIT", default=50_000)
 COMPARISON_RAW_SAMPLES_KEPT = env.int("COMPARISON_RAW_SAMPLES_KEPT", default=100_000)
 COMPARISON_RETENTION_DAYS = env.int("COMPARISON_RETENTION_DAYS", default=14)
+# Lifetime of the playground's demo sessions and access tokens, short enough to watch expire.
+PLAYGROUND_CREDENTIAL_SECONDS = env.int("PLAYGROUND_CREDENTIAL_SECONDS", default=30)
 
 # ------------------------------------------------------------------ static files
 STATIC_URL = "static/"

@@ -10,7 +10,7 @@ urlpatterns = [
     path("api/ping/", PingView.as_view(), name="api-ping"),
     path("api/session/me/", SessionMeView.as_view(), name="api-session-me"),
     path("api/jwt/", include("accounts.api_urls")),
-    path("comparison/", include("comparison.urls")),
+    path("", include("comparison.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -244,3 +244,12 @@ def test_the_baseline_endpoint_has_no_auth_step(client: Client) -> None:
     assert response.json() == {"ok": True}
     assert "Server-Timing" not in response
     assert not AuthSample.objects.exists()
+
+
+def test_a_token_naming_a_non_numeric_user_is_measured_without_error(api_client, token_pair):
+    token = _resigned(token_pair["access"], user_id="not-a-number")
+
+    response = api_client.get(reverse("api-jwt:stateless-me"), **bearer(token))
+
+    assert response.status_code == HTTPStatus.OK
+    assert only_sample().user_id is None

@@ -1,0 +1,115 @@
+"""
+The playground: the article's simulator, except that every button makes real
+requests to this site.
+
+A visitor gets a throwaway account of their own, named by a signed cookie, so
+the "Revoke (as admin)" button can only ever revoke the visitor's own demo
+user. Credentials issued here are short-lived (``PLAYGROUND_CREDENTIAL_SECONDS``)
+so that expiry can be watched rather than simulated.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import auth
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import RevocationEvent, User
+from accounts.serializers import TokenObtainPairSerializer
+from accounts.services import demo_user_create, user_revoke_access
+
+DEMO_COOKIE = "playground-demo"
+DEMO_COOKIE_SALT = "comparison.playground"
+
+
+@require_GET
+def playground(request: HttpRequest) -> HttpResponse:
+    context = {
+        "lanes": ["stateless", "lookup", "denylist"],
+        "credential_seconds": settings.PLAYGROUND_CREDENTIAL_SECONDS,
+    }
+    return render(request, "comparison/playground.html", context)
+
+
+def _demo_user(request: HttpRequest) -> User:
+    """This browser's demo user, made on first use."""
+    try:
+        user_id = request.get_signed_cookie(
+            DEMO_COOKIE, salt=DEMO_COOKIE_SALT, max_age=timedelta(days=1)
+        )
+    except (KeyError, signing.BadSignature):
+        user_id = None
+    user = User.objects.filter(pk=user_id, is_demo=True).first() if user_id else None
+    return user or demo_user_create()
+
+
+def _answer(user: User, data: dict) -> JsonResponse:
+    response = JsonResponse({"username": user.username, **data})
+    response.set_signed_cookie(
+        DEMO_COOKIE,
+        str(user.pk),
+        salt=DEMO_COOKIE_SALT,
+        max_age=int(timedelta(days=1).total_seconds()),
+        httponly=True,
+        samesite="Strict",
+        secure=settings.SECURE,
+    )
+    return response
+
+
+@require_POST
+@never_cache
+def session_login(request: HttpRequest) -> JsonResponse:
+    user = _demo_user(request)
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    seconds = settings.PLAYGROUND_CREDENTIAL_SECONDS
+    # A real, short Redis TTL: the session disappears from the store by itself.
+    request.session.set_expiry(seconds)
+    return _answer(user, {"expires_at": time.time() + seconds})
+
+
+@require_POST
+@never_cache
+def session_logout(request: HttpRequest) -> JsonResponse:
+    user = _demo_user(request)
+    auth.logout(request)
+    return _answer(user, {"logged_out": True})
+
+
+@require_POST
+@never_cache
+def jwt_login(request: HttpRequest) -> JsonResponse:
+    user = _demo_user(request)
+    refresh = TokenObtainPairSerializer.get_token(user)
+    access = refresh.access_token
+    access.set_exp(lifetime=timedelta(seconds=settings.PLAYGROUND_CREDENTIAL_SECONDS))
+    return _answer(
+        user,
+        {
+            "access": str(access),
+            "refresh": str(refresh),
+            "leeway_seconds": settings.SIMPLE_JWT["LEEWAY"].total_seconds(),
+        },
+    )
+
+
+@require_POST
+@never_cache
+def revoke(request: HttpRequest) -> JsonResponse:
+    user = _demo_user(request)
+    event = user_revoke_access(user=user, actor=None, reason=RevocationEvent.Reason.PLAYGROUND)
+    return _answer(
+        user,
+        {
+            "sessions_ended": event.sessions_ended,
+            "refresh_tokens_blacklisted": event.refresh_tokens_blacklisted,
+            "revoked_at": event.created_at.timestamp(),
+        },
+    )

@@ -1,0 +1,111 @@
+from http import HTTPStatus
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import RevocationEvent, User
+from comparison.playground import DEMO_COOKIE
+from tests.conftest import bearer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def visitor() -> Client:
+    return Client()
+
+
+def post(client: Client, name: str):
+    return client.post(reverse(f"comparison:{name}"))
+
+
+def test_playground_page_renders_for_anonymous_visitors(visitor: Client) -> None:
+    response = visitor.get(reverse("comparison:playground"))
+
+    assert response.status_code == HTTPStatus.OK
+    assert b"Revoke (as admin)" in response.content
+
+
+def test_first_login_makes_a_demo_account_for_this_browser(visitor: Client) -> None:
+    response = post(visitor, "playground-session-login")
+
+    demo = User.objects.get(is_demo=True)
+    assert response.json()["username"] == demo.username
+    assert not demo.has_usable_password()
+    cookie = response.cookies[DEMO_COOKIE]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Strict"
+
+
+def test_both_columns_share_one_demo_account_per_browser(visitor: Client) -> None:
+    session = post(visitor, "playground-session-login").json()
+    jwt = post(visitor, "playground-jwt-login").json()
+
+    assert session["username"] == jwt["username"]
+    assert User.objects.filter(is_demo=True).count() == 1
+
+
+def test_demo_credentials_are_short_lived(visitor: Client, redis, settings) -> None:
+    settings.PLAYGROUND_CREDENTIAL_SECONDS = 30
+    post(visitor, "playground-session-login")
+    tokens = post(visitor, "playground-jwt-login").json()
+
+    session_key = visitor.cookies[settings.SESSION_COOKIE_NAME].value
+    assert 0 < redis.ttl(f"svj-test:1:django.contrib.sessions.cache{session_key}") <= 30
+    import jwt as pyjwt
+
+    claims = pyjwt.decode(tokens["access"], options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] <= 30
+
+
+def test_revoke_only_reaches_this_browsers_demo_account(visitor: Client) -> None:
+    other = Client()
+    post(other, "playground-session-login")
+    other_tokens = post(other, "playground-jwt-login").json()
+    post(visitor, "playground-session-login")
+
+    response = post(visitor, "playground-revoke")
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["sessions_ended"] == 1
+    event = RevocationEvent.objects.get()
+    assert event.reason == "playground"
+    assert event.user.username == response.json()["username"]
+    assert other.get(reverse("api-session-me")).status_code == HTTPStatus.OK
+    assert (
+        other.get(reverse("api-jwt:denylist-me"), **bearer(other_tokens["access"])).status_code
+        == HTTPStatus.OK
+    )
+
+
+def test_a_forged_demo_cookie_gets_a_fresh_account(visitor: Client) -> None:
+    victim = Client()
+    victim_name = post(victim, "playground-session-login").json()["username"]
+    victim_id = User.objects.get(username=victim_name).pk
+    visitor.cookies[DEMO_COOKIE] = str(victim_id)
+
+    response = post(visitor, "playground-revoke")
+
+    assert response.json()["username"] != victim_name
+    assert victim.get(reverse("api-session-me")).status_code == HTTPStatus.OK
+
+
+def test_playground_posts_need_csrf() -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(reverse("comparison:playground-revoke"))
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert not User.objects.filter(is_demo=True).exists()
+
+
+def test_session_column_request_reports_its_cost(visitor: Client) -> None:
+    post(visitor, "playground-session-login")
+
+    response = visitor.get(reverse("api-session-me"))
+
+    assert "session accepted redis=1 db=1" in response["Server-Timing"]
+    assert response.json()["user"]["username"].startswith("demo-")
+    assert settings.SESSION_COOKIE_NAME in visitor.cookies
