@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrations-check bench drill clean
+.PHONY: run test lint format migrations-check browser bench drill clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,13 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python -m config.redis_server \
 		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-## The whole suite, against a real Redis-protocol server.
-test: $(STAMP) migrations-check
+## The whole suite, against a real Redis-protocol server and a real headless Chromium.
+test: $(STAMP) migrations-check browser
 	$(BIN)/python -m pytest
+
+## Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 ## Throughput and auth-step cost of every lane, recording on and off (needs wrk).
 bench: $(STAMP)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -50,8 +51,9 @@ def _demo_user(request: HttpRequest) -> User:
     return user or demo_user_create()
 
 
-def _answer(user: User, data: dict) -> JsonResponse:
-    response = JsonResponse({"username": user.username, **data})
+def _answer(request: HttpRequest, user: User, data: dict) -> JsonResponse:
+    # Logging in rotates the CSRF token; hand the page the current one.
+    response = JsonResponse({"username": user.username, "csrf_token": get_token(request), **data})
     response.set_signed_cookie(
         DEMO_COOKIE,
         str(user.pk),
@@ -72,7 +74,7 @@ def session_login(request: HttpRequest) -> JsonResponse:
     seconds = settings.PLAYGROUND_CREDENTIAL_SECONDS
     # A real, short Redis TTL: the session disappears from the store by itself.
     request.session.set_expiry(seconds)
-    return _answer(user, {"expires_at": time.time() + seconds})
+    return _answer(request, user, {"expires_at": time.time() + seconds})
 
 
 @require_POST
@@ -80,7 +82,7 @@ def session_login(request: HttpRequest) -> JsonResponse:
 def session_logout(request: HttpRequest) -> JsonResponse:
     user = _demo_user(request)
     auth.logout(request)
-    return _answer(user, {"logged_out": True})
+    return _answer(request, user, {"logged_out": True})
 
 
 @require_POST
@@ -91,6 +93,7 @@ def jwt_login(request: HttpRequest) -> JsonResponse:
     access = refresh.access_token
     access.set_exp(lifetime=timedelta(seconds=settings.PLAYGROUND_CREDENTIAL_SECONDS))
     return _answer(
+        request,
         user,
         {
             "access": str(access),
@@ -106,6 +109,7 @@ def revoke(request: HttpRequest) -> JsonResponse:
     user = _demo_user(request)
     event = user_revoke_access(user=user, actor=None, reason=RevocationEvent.Reason.PLAYGROUND)
     return _answer(
+        request,
         user,
         {
             "sessions_ended": event.sessions_ended,

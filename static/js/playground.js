@@ -3,7 +3,7 @@
 // from the Server-Timing header the comparison app sets on every response).
 "use strict";
 
-const csrfToken = document.querySelector("[name=csrfmiddlewaretoken]").value;
+let csrfToken = document.querySelector("[name=csrfmiddlewaretoken]").value;
 const state = { sessionExpiresAt: null, access: null, refresh: null, leeway: 0 };
 const timeline = document.querySelector("#timeline tbody");
 const note = document.getElementById("scenario-note");
@@ -57,6 +57,7 @@ async function call(column, method, path, { body = null, bearer = null, describe
   } catch {
     data = null;
   }
+  if (data && data.csrf_token) csrfToken = data.csrf_token;
   const timing = parseTiming(response.headers.get("Server-Timing"));
   let credential = "none";
   if (bearer) credential = `Authorization: Bearer ${shorten(bearer)} (${timing ? timing.bytes : "?"} bytes)`;

@@ -1,0 +1,88 @@
+"""
+Real headless Chromium (Debian's package) driven by Playwright, against the
+site served by pytest-django's live server, with sessions in the real Redis.
+
+A missing browser fails the suite: `make test` installs it, and a browser
+test that quietly skips would let the browser behaviour go untested.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from accounts.models import User
+from tests.conftest import PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; Django would then
+# refuse ORM calls from the test body, which are safe here (one thread).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SCREENSHOTS = settings.BASE_DIR / "reports" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if not path:
+        pytest.fail("Chromium is not installed: run `make test`, which installs Debian's chromium.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser, live_server) -> Iterator[BrowserContext]:
+    context = browser.new_context(base_url=live_server.url)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture
+def alice(transactional_db) -> User:
+    return User.objects.create_user(username="alice", password=PASSWORD)
+
+
+@pytest.fixture
+def admin(transactional_db) -> User:
+    return User.objects.create_superuser(username="root", password=PASSWORD)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def log_in(page: Page, path: str, username: str = "alice") -> None:
+    page.goto(path)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()

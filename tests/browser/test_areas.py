@@ -1,0 +1,101 @@
+"""Both areas and revocation, as a person in a browser sees them."""
+
+import re
+
+from django.conf import settings
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser.conftest import log_in, screenshot
+from tests.conftest import PASSWORD
+
+
+def test_log_in_to_the_session_area_and_browse(page: Page, alice) -> None:
+    page.goto("/session/profile/")
+    expect(page).to_have_url(re.compile(r"/session/login/\?next="))
+
+    log_in(page, page.url)
+
+    expect(page).to_have_url(re.compile(r"/session/profile/$"))
+    expect(page.get_by_role("heading", name="Profile")).to_be_visible()
+    page.get_by_role("link", name="My sessions").click()
+    expect(page.get_by_text("This browser")).to_be_visible()
+    expect(page.locator(".receipt")).to_contain_text("session lane, accepted")
+    expect(page.locator(".receipt")).to_contain_text("1 Redis round trip")
+    screenshot(page, "session-area")
+
+
+def test_jwt_pages_keep_the_refresh_cookie_to_its_path_and_refresh_silently(
+    context: BrowserContext, page: Page, alice
+) -> None:
+    log_in(page, "/jwt/login/")
+    expect(page.get_by_role("heading", name="Hello, alice")).to_be_visible()
+    cookies = {cookie["name"]: cookie for cookie in context.cookies()}
+    refresh = cookies[settings.JWT_COOKIE_REFRESH_NAME]
+    assert refresh["path"] == "/jwt/auth/"
+    assert refresh["httpOnly"]
+    assert refresh["sameSite"] == "Strict"
+
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.all_headers().get("cookie", "")))
+    page.goto("/jwt/profile/")
+    assert settings.JWT_COOKIE_REFRESH_NAME not in sent[-1]
+
+    # The browser drops the access cookie when it expires; do that now.
+    context.clear_cookies(name=settings.JWT_COOKIE_ACCESS_NAME)
+    page.goto("/jwt/sessions/")
+
+    expect(page).to_have_url(re.compile(r"/jwt/sessions/$"))
+    expect(page.get_by_role("heading", name="My sign-ins")).to_be_visible()
+    rotated = {c["name"]: c["value"] for c in context.cookies()}[settings.JWT_COOKIE_REFRESH_NAME]
+    assert rotated != refresh["value"]
+    screenshot(page, "jwt-area")
+
+
+def test_admin_revocation_logs_the_session_out_at_once_but_not_the_stateless_pages(
+    browser: Browser, context: BrowserContext, page: Page, live_server, alice, admin
+) -> None:
+    log_in(page, "/session/login/")
+    log_in(page, "/jwt/login/")
+    admin_context = browser.new_context(base_url=live_server.url)
+    admin_page = admin_context.new_page()
+    admin_page.goto("/admin/login/")
+    admin_page.get_by_label("Username").fill("root")
+    admin_page.get_by_label("Password").fill(PASSWORD)
+    admin_page.get_by_role("button", name="Log in").click()
+
+    admin_page.goto("/admin/accounts/user/")
+    admin_page.get_by_role("row", name=re.compile("alice")).get_by_role("checkbox").check()
+    admin_page.locator("select[name=action]").select_option("revoke_access")
+    admin_page.get_by_role("button", name="Go").click()
+    expect(admin_page.get_by_text("Revoked access for 1 user(s).")).to_be_visible()
+    screenshot(admin_page, "admin-revoked")
+    admin_context.close()
+
+    page.goto("/session/profile/")
+    expect(page).to_have_url(re.compile(r"/session/login/"))
+    page.goto("/jwt/profile/")
+    expect(page.get_by_role("heading", name="Profile")).to_be_visible()
+
+    context.clear_cookies(name=settings.JWT_COOKIE_ACCESS_NAME)
+    page.goto("/jwt/profile/")
+    expect(page).to_have_url(re.compile(r"/jwt/login/"))
+
+
+def test_pages_fit_a_phone_and_work_from_the_keyboard(browser: Browser, live_server, alice):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto("/session/login/")
+    page.keyboard.press("Tab")
+    page.get_by_label("Username").focus()
+    page.keyboard.type("alice")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/session/$"))
+
+    for path in ("/", "/session/", "/session/sessions/", "/comparison/", "/guide/decide/"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, (path, width)
+    screenshot(page, "phone-dashboard")
+    context.close()

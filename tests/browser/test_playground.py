@@ -1,0 +1,94 @@
+"""The playground's scenarios, run by clicking, and the pages the README shows."""
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import screenshot
+
+
+def rows(page: Page, column: str) -> list[dict]:
+    return page.eval_on_selector_all(
+        f"#timeline tbody tr[data-column={column}]",
+        "rows => rows.map(r => ({status: r.dataset.status, outcome: r.dataset.outcome,"
+        " redis: r.cells[6].textContent, sql: r.cells[7].textContent,"
+        " credential: r.cells[3].textContent}))",
+    )
+
+
+def run_scenario(page: Page, name: str, *, timeout: float = 30_000) -> None:
+    page.get_by_role("button", name=name).click()
+    expect(page.locator("body")).to_have_attribute("data-busy", "yes")
+    expect(page.locator("body")).to_have_attribute("data-busy", "no", timeout=timeout)
+
+
+def test_basic_flow_shows_a_lookup_per_session_request_and_none_per_jwt(page: Page, db) -> None:
+    page.goto("/playground/")
+
+    run_scenario(page, "Basic flow")
+
+    session = [row for row in rows(page, "session") if row["outcome"] == "accepted"]
+    jwt = [row for row in rows(page, "jwt") if row["outcome"] == "accepted"]
+    assert len(session) == 3
+    assert {(row["redis"], row["sql"]) for row in session} == {("1", "1")}
+    assert {(row["redis"], row["sql"]) for row in jwt} == {("0", "0")}
+    assert all(row["credential"].startswith("Authorization: Bearer eyJ") for row in jwt)
+    expect(page.locator("#inspector-verify")).to_contain_text("valid")
+    expect(page.locator("#inspector-payload")).to_contain_text('"username": "demo-')
+    screenshot(page, "playground-basic-flow")
+
+
+def test_revocation_test_locks_the_session_out_and_not_the_stateless_token(page: Page, db):
+    page.goto("/playground/")
+    page.get_by_label("Verification lane").select_option("stateless")
+
+    run_scenario(page, "Revocation test")
+
+    session, jwt = rows(page, "session"), rows(page, "jwt")
+    assert [row["outcome"] for row in session][-2:] == ["accepted", "not_found"]
+    assert session[-1]["status"] == "403"
+    assert [row["outcome"] for row in jwt][-2:] == ["accepted", "accepted"]
+    admin = rows(page, "admin")
+    assert admin[0]["outcome"].startswith("revoked: 1 session(s), 1 refresh token(s)")
+    screenshot(page, "playground-revocation")
+
+
+def test_revocation_test_with_the_denylist_lane_locks_both_out(page: Page, db) -> None:
+    page.goto("/playground/")
+    page.get_by_label("Verification lane").select_option("denylist")
+
+    run_scenario(page, "Revocation test")
+
+    assert rows(page, "jwt")[-1]["outcome"] == "revoked"
+
+
+def test_expiration_is_real_and_rejects_for_different_reasons(page: Page, db, settings):
+    settings.PLAYGROUND_CREDENTIAL_SECONDS = 1
+    page.goto("/playground/")
+
+    run_scenario(page, "Expiration", timeout=30_000)
+
+    session, jwt = rows(page, "session")[-1], rows(page, "jwt")[-1]
+    # The browser dropped the expired session cookie; Redis dropped the key.
+    assert session["outcome"] == "missing"
+    assert jwt["outcome"] == "expired"
+    assert jwt["status"] == "401"
+    screenshot(page, "playground-expiration")
+
+
+def test_screenshots_of_dashboard_and_guide(page: Page, db) -> None:
+    page.goto("/playground/")
+    run_scenario(page, "Basic flow")
+
+    page.goto("/comparison/")
+    expect(page.get_by_role("heading", name="Per lane")).to_be_visible()
+    expect(page.locator("svg.chart rect").first).to_be_visible()
+    screenshot(page, "dashboard")
+    page.goto("/guide/mistakes/")
+    page.get_by_role("button", name="Send both forgeries").click()
+    expect(page.locator("#forgery-result")).to_contain_text("alg-none: 401 token_not_valid")
+    expect(page.locator("#forgery-result")).to_contain_text("tampered: 401 token_not_valid")
+    screenshot(page, "guide-mistakes")
+    page.goto("/guide/storage/")
+    page.get_by_role("button", name="Run the demonstration").click()
+    expect(page.locator("#storage-result")).to_contain_text("read it straight back")
+    expect(page.locator("#storage-result")).to_contain_text("can see 0 cookie(s)")
+    screenshot(page, "guide-storage")
