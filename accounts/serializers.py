@@ -4,6 +4,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.exceptions import APIException
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.settings import api_settings
@@ -12,8 +15,24 @@ from rest_framework_simplejwt.tokens import RefreshToken, Token
 from accounts.services import refresh_token_spend
 
 
+class TooManyAttempts(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = _("Too many failed attempts. Try again later.")
+    default_code = "too_many_attempts"
+
+
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
     """SimpleJWT's pair, plus the one claim the stateless pages need to greet the user."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        try:
+            return super().validate(attrs)
+        except exceptions.AuthenticationFailed:
+            # django-axes marks the request it was given, which here is DRF's
+            # request, out of AxesMiddleware's sight: answer the lockout here.
+            if getattr(self.context.get("request"), "axes_locked_out", False):
+                raise TooManyAttempts from None
+            raise
 
     @classmethod
     def get_token(cls, user: Any) -> Token:
