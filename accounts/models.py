@@ -33,6 +33,7 @@ class RevocationEvent(models.Model):
         PASSWORD_CHANGED = "password_changed", "Password changed"
         DRILL = "drill", "Revocation drill"
         PLAYGROUND = "playground", "Revoked in the playground"
+        REFRESH_REUSE = "refresh_reuse", "Spent refresh token reused: its family ended"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="revocations"

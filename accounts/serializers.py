@@ -8,11 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.exceptions import APIException
 from rest_framework_simplejwt import serializers as jwt_serializers
-from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import RefreshToken, Token
+from rest_framework_simplejwt.tokens import Token
 
-from accounts.services import refresh_token_spend
+from accounts.services import refresh_token_reuse_check, refresh_token_spend
+from accounts.tokens import RefreshToken
 
 
 class TooManyAttempts(APIException):
@@ -23,6 +24,8 @@ class TooManyAttempts(APIException):
 
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
     """SimpleJWT's pair, plus the one claim the stateless pages need to greet the user."""
+
+    token_class = RefreshToken
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         try:
@@ -49,20 +52,34 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
     The old token is spent (blacklisted through a unique INSERT) before a new
     pair is minted, inside one transaction: of N simultaneous refreshes with
     one token exactly one succeeds, and a failure after spending rolls the
-    spend back.
+    spend back. A token presented after it was spent is taken as stolen: the
+    whole family descended from its login is ended (OWASP's advice for
+    rotating refresh tokens), since the server cannot tell thief from owner.
     """
 
+    token_class = RefreshToken
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        refresh = self.token_class(attrs["refresh"])
+        raw_token = attrs["refresh"]
+        try:
+            refresh = self.token_class(raw_token)
+        except TokenError:
+            refresh_token_reuse_check(raw_token=raw_token)
+            raise
         self._check_user(refresh)
-        with transaction.atomic():
-            refresh_token_spend(token=refresh)
-            data = {"access": str(refresh.access_token)}
-            refresh.set_jti()
-            refresh.set_exp()
-            refresh.set_iat()
-            refresh.outstand()
-            data["refresh"] = str(refresh)
+        try:
+            with transaction.atomic():
+                refresh_token_spend(token=refresh)
+                data = {"access": str(refresh.access_token)}
+                refresh.set_jti()
+                refresh.set_exp()
+                refresh.set_iat()
+                refresh.outstand()
+                data["refresh"] = str(refresh)
+        except InvalidToken:
+            # Spent a moment ago by a concurrent request: a reuse all the same.
+            refresh_token_reuse_check(raw_token=raw_token)
+            raise
         return data
 
     def _check_user(self, refresh: RefreshToken) -> None:

@@ -13,23 +13,27 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import jwt
 from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import UntypedToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.models import RevocationEvent, User
 from accounts.selectors import denylist_marker_key, user_refresh_token_list
 from accounts.session_index import SessionIndex
+from accounts.tokens import FAMILY_CLAIM
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
-    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from accounts.tokens import RefreshToken
 
 # Keys written into each authenticated session by this app.
 SESSION_LOGIN_AT = "_svj_login_at"
@@ -153,6 +157,42 @@ def refresh_token_spend(*, token: RefreshToken) -> None:
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError as e:
         raise InvalidToken(_("Token is blacklisted")) from e
+
+
+def refresh_token_reuse_check(*, raw_token: str) -> RevocationEvent | None:
+    """
+    If ``raw_token`` is a genuine refresh token that was already spent, end
+    every live token of its family and record it. Anything else (a forged or
+    expired token) is left alone: only a verified signature may trigger this.
+    """
+    try:
+        payload = UntypedToken(raw_token).payload
+    except TokenError:
+        return None
+    if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh":
+        return None
+    spent = BlacklistedToken.objects.filter(token__jti=payload.get(api_settings.JTI_CLAIM))
+    user = User.objects.filter(pk=payload.get(api_settings.USER_ID_CLAIM)).first()
+    family = payload.get(FAMILY_CLAIM)
+    if user is None or family is None or not spent.exists():
+        return None
+    members = [
+        token
+        for token in user_refresh_token_list(user=user)
+        if jwt.decode(token.token, options={"verify_signature": False}).get(FAMILY_CLAIM) == family
+    ]
+    if not members:
+        # The family was already ended by an earlier reuse.
+        return None
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in members], ignore_conflicts=True
+    )
+    return RevocationEvent.objects.create(
+        user=user,
+        actor=None,
+        reason=RevocationEvent.Reason.REFRESH_REUSE,
+        refresh_tokens_blacklisted=len(members),
+    )
 
 
 # ------------------------------------------------------------------ demo accounts

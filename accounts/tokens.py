@@ -24,3 +24,21 @@ class AccessToken(tokens.AccessToken):
             super().__init__(token, verify)
         except TokenError as e:
             raise TokenError(ErrorDetail(str(e.args[0]), code=token_error_reason(e))) from e
+
+
+FAMILY_CLAIM = "family"
+
+
+class RefreshToken(tokens.RefreshToken):
+    """
+    SimpleJWT's refresh token, plus a ``family`` claim: the id of the first
+    token of its line. Rotation copies claims, so every descendant carries
+    it, which is what lets a reused token end its whole line.
+    """
+
+    no_copy_claims = (*tokens.RefreshToken.no_copy_claims, FAMILY_CLAIM)
+
+    def __init__(self, token: Any = None, verify: bool = True) -> None:
+        super().__init__(token, verify)
+        if token is None:
+            self[FAMILY_CLAIM] = self["jti"]

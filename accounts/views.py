@@ -28,11 +28,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors, services
 from accounts.authentication import jwt_cookie_user
 from accounts.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from accounts.tokens import RefreshToken
 from comparison.models import Lane
 from comparison.probe import cookie_bytes, measure_auth, user_id_of
 from comparison.reasons import Outcome, rejection_reason
