@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DatabaseError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
@@ -17,8 +20,17 @@ from comparison.probe import measure_auth, user_id_of
 from comparison.reasons import Outcome
 
 
+class DatabaseUnavailable(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = _("The database is unavailable; try again shortly.")
+    default_code = "database_unavailable"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, but every error body is an object with a machine-readable ``code``."""
+    if isinstance(exc, DatabaseError):
+        # No token is issued and no lookup is guessed at: ask the client to retry.
+        exc = DatabaseUnavailable()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

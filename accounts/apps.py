@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and revocation"
 
     def ready(self) -> None:
-        from accounts import signals
+        from accounts import checks, signals
 
+        checks.refuse_unsafe_production_settings()
         signals.connect()

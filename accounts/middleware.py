@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import logging
 import time
-from http import HTTPStatus
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.functional import SimpleLazyObject
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
@@ -23,8 +26,9 @@ from accounts.services import (
 from comparison.models import Lane
 from comparison.probe import AuthCost, cookie_bytes, measure_auth, user_id_of
 from comparison.reasons import Outcome
+from config.views import RETRY_AFTER_SECONDS, service_unavailable
 
-RETRY_AFTER_SECONDS = 5
+logger = logging.getLogger(__name__)
 
 
 class SessionStoreUnavailableError(Exception):
@@ -80,24 +84,40 @@ def _session_user(request: HttpRequest, cost: AuthCost, *, has_cookie: bool) -> 
 
 
 class SessionAuthenticationMiddleware(AuthenticationMiddleware):
-    """
-    Resolve ``request.user`` from the session lazily, enforcing the session
-    timeouts; answer 503 when Redis cannot say who the user is, rather than
-    silently treating them as anonymous.
-    """
+    """Resolve ``request.user`` from the session lazily, enforcing the session timeouts."""
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
         request.user = SimpleLazyObject(lambda: get_session_user(request))
 
+
+STORE_ERRORS = (SessionStoreUnavailableError, ConnectionInterrupted, RedisError, DatabaseError)
+
+
+class StoreOutageMiddleware(MiddlewareMixin):
+    """
+    Answer 503 with ``Retry-After`` when Redis or the database cannot be
+    reached, rather than a 500, and rather than a silently anonymous user.
+    DRF views answer for themselves (``accounts.api.exception_handler``).
+    """
+
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, SessionStoreUnavailableError):
+        if not isinstance(exception, STORE_ERRORS):
             return None
-        response = render(
-            request,
-            "503.html",
-            {"detail": "The session store is not answering. Please try again in a few seconds."},
-            status=HTTPStatus.SERVICE_UNAVAILABLE,
-        )
+        logger.warning("Store unavailable on %s: %r", request.path, exception)
+        response = service_unavailable(request)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+
+class PrivateCacheMiddleware:
+    """Responses that depended on a credential are never kept by shared caches."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, "auth_cost", None) is not None:
+            patch_cache_control(response, private=True, no_store=True)
         return response

@@ -9,6 +9,7 @@ rather than by decoding the token a second time.
 from __future__ import annotations
 
 import jwt
+from django.db import DatabaseError
 from django.db.models import TextChoices
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
@@ -92,7 +93,9 @@ def _detail_codes(exc: APIException) -> list[str]:
 def rejection_reason(exc: BaseException) -> str:
     """The outcome code for an exception raised while authenticating."""
     chain = _chain(exc)
-    if any(isinstance(error, ConnectionInterrupted | RedisError) for error in chain):
+    if any(
+        isinstance(error, ConnectionInterrupted | RedisError | DatabaseError) for error in chain
+    ):
         return Outcome.STORE_UNAVAILABLE
     if isinstance(exc, APIException):
         for code in _detail_codes(exc):

@@ -59,6 +59,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "comparison.middleware.AuthCostMiddleware",
+    "accounts.middleware.PrivateCacheMiddleware",
+    "accounts.middleware.StoreOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 API_PREFIX = "/api/"
+RETRY_AFTER_SECONDS = 5
 
 
 def _error(
@@ -44,6 +45,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
         "server_error",
         "Something broke on our side; it has been logged.",
         "500.html",
+    )
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    return _error(
+        request,
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "store_unavailable",
+        "A data store is not answering. Please try again in a few seconds.",
+        "503.html",
     )
 
 

@@ -211,7 +211,7 @@ def test_redis_outage_gives_503_in_the_session_area_and_is_recorded(
 
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response["Retry-After"] == "5"
-    assert b"session store is not answering" in response.content
+    assert b"A data store is not answering" in response.content
     sample = AuthSample.objects.get(lane="session")
     assert (sample.outcome, sample.status) == ("store_unavailable", 503)
 

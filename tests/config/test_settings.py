@@ -89,3 +89,48 @@ def test_database_url_switches_to_postgresql() -> None:
 
     assert "django.db.backends.postgresql" in values["DATABASES"]
     assert "'NAME': 'site'" in values["DATABASES"]
+
+
+def run_django(env: dict[str, str], code: str = "import django; django.setup()"):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JWT_"))}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"DJANGO_DEBUG": "1"}, "DEBUG is on"),
+        ({"JWT_SIGNING_KEY": "short"}, "JWT_SIGNING_KEY is weak"),
+        ({"JWT_SIGNING_KEY": "a" * 64}, "JWT_SIGNING_KEY is weak"),
+        ({"JWT_SIGNING_KEY": PRODUCTION_ENV["DJANGO_SECRET_KEY"]}, "equals DJANGO_SECRET_KEY"),
+    ],
+)
+def test_production_refuses_to_start_with_unsafe_settings(override, message) -> None:
+    result = run_django({**PRODUCTION_ENV, **override})
+
+    assert result.returncode != 0
+    assert "Refusing to start" in result.stderr
+    assert message in result.stderr
+
+
+def test_production_starts_with_sound_settings() -> None:
+    result = run_django(PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_deploy_check_is_clean_with_production_settings() -> None:
+    code = (
+        "import django, sys; django.setup(); from django.core.management import call_command; "
+        "call_command('check', deploy=True, fail_level='WARNING')"
+    )
+
+    result = run_django({**PRODUCTION_ENV, "DJANGO_ALLOWED_HOSTS": "example.com"}, code)
+
+    assert result.returncode == 0, result.stderr
