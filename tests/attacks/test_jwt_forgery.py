@@ -1,0 +1,144 @@
+"""
+JWT forgery and validation, after RFC 8725 and the PyJWT / SimpleJWT suites:
+every case is signed or shaped by an attacker and must be refused with a 401
+and a JSON code by every lane, never a 500.
+"""
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+import time_machine
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.authentication import LANES
+from accounts.models import User
+from accounts.serializers import TokenObtainPairSerializer
+
+pytestmark = pytest.mark.django_db
+
+KEY = settings.JWT_SIGNING_KEY
+OTHER_KEY = "an-attacker-key-that-is-long-enough-for-any-hmac-0123456789abcdef"
+
+
+def b64(data: dict | bytes) -> str:
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.fixture
+def claims(user: User) -> dict:
+    """The claims of a genuine access token, as encoded (issuer and audience included)."""
+    access = str(TokenObtainPairSerializer.get_token(user).access_token)
+    return jwt.decode(access, options={"verify_signature": False})
+
+
+def sign(claims: dict, key: str = KEY, algorithm: str = "HS256", headers=None) -> str:
+    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
+
+
+def unsigned(header: dict, claims: dict) -> str:
+    return f"{b64(header)}.{b64(claims)}."
+
+
+def forgeries(claims: dict) -> dict[str, str]:
+    good = sign(claims)
+    header, payload, signature = good.split(".")
+    now = int(timezone.now().timestamp())
+    other_signature = sign({**claims, "jti": "another"}).split(".")[2]
+    return {
+        # alg none, in every spelling, with and without a signature part
+        **{
+            f"alg_{spelling}": unsigned({"alg": spelling, "typ": "JWT"}, claims)
+            for spelling in ("none", "None", "NONE", "nOnE", "")
+        },
+        "alg_none_with_signature": f"{b64({'alg': 'none'})}.{payload}.{signature}",
+        "alg_missing": unsigned({"typ": "JWT"}, claims),
+        # another algorithm with the same secret
+        "alg_hs384": sign(claims, algorithm="HS384"),
+        "alg_hs512": sign(claims, algorithm="HS512"),
+        # payload or signature altered or removed
+        "payload_user_changed": f"{header}.{b64({**claims, 'user_id': '999'})}.{signature}",
+        "payload_expiry_extended": f"{header}.{b64({**claims, 'exp': now + 10**6})}.{signature}",
+        "signature_flipped": f"{header}.{payload}.{signature[:-2]}AA",
+        "signature_removed": f"{header}.{payload}.",
+        "signature_of_other_token": f"{header}.{payload}.{other_signature}",
+        "wrong_key": sign(claims, key=OTHER_KEY),
+        # issuer and audience
+        "wrong_issuer": sign({**claims, "iss": "evil"}),
+        "missing_issuer": sign({k: v for k, v in claims.items() if k != "iss"}),
+        "wrong_audience": sign({**claims, "aud": "evil"}),
+        "audience_list_without_ours": sign({**claims, "aud": ["evil", "other"]}),
+        "missing_audience": sign({k: v for k, v in claims.items() if k != "aud"}),
+        # time
+        "expired": sign({**claims, "exp": now - 3600}),
+        "expired_beyond_leeway": sign({**claims, "exp": now - 6}),
+        "not_yet_valid": sign({**claims, "nbf": now + 3600}),
+        "missing_exp": sign({k: v for k, v in claims.items() if k != "exp"}),
+        # claims missing or of the wrong type
+        "exp_as_string": sign({**claims, "exp": "tomorrow"}),
+        "iat_as_string": sign({**claims, "iat": "yesterday"}),
+        "missing_jti": sign({k: v for k, v in claims.items() if k != "jti"}),
+        "missing_token_type": sign({k: v for k, v in claims.items() if k != "token_type"}),
+        "missing_user": sign({k: v for k, v in claims.items() if k != "user_id"}),
+        # the other kind of token
+        "refresh_as_access": sign({**claims, "token_type": "refresh"}),
+        "sliding_as_access": sign({**claims, "token_type": "sliding"}),
+        # header fields pointing elsewhere must not be followed: signed with
+        # the attacker's key, they must fail exactly like any other wrong key
+        "jku": sign(claims, key=OTHER_KEY, headers={"jku": "http://127.0.0.1:9/keys.json"}),
+        "x5u": sign(claims, key=OTHER_KEY, headers={"x5u": "http://127.0.0.1:9/cert.pem"}),
+        "kid": sign(claims, key=OTHER_KEY, headers={"kid": "../../../../dev/null"}),
+        "jwk": sign(
+            claims, key=OTHER_KEY, headers={"jwk": {"kty": "oct", "k": b64(OTHER_KEY.encode())}}
+        ),
+    }
+
+
+def test_the_baseline_token_itself_is_accepted(api_client: APIClient, claims) -> None:
+    response = api_client.get(
+        reverse("api-jwt:stateless-me"), HTTP_AUTHORIZATION=f"Bearer {sign(claims)}"
+    )
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_every_forgery_is_refused_by_every_lane(api_client: APIClient, claims, lane) -> None:
+    refused = {}
+    for name, token in forgeries(claims).items():
+        response = api_client.get(
+            reverse(f"api-jwt:{lane}-me"), HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+        refused[name] = (response.status_code, response.json().get("code"))
+
+    assert refused == dict.fromkeys(refused, (401, "token_not_valid"))
+
+
+@pytest.mark.parametrize(
+    ("offset", "accepted"),
+    [(-1, True), (0, True), (4, True), (6, False), (60, False)],
+)
+def test_leeway_edges(api_client: APIClient, claims, offset: int, accepted: bool) -> None:
+    """Accepted up to exp + 5 s of leeway, refused after."""
+    token = sign(claims)
+    expiry = datetime.fromtimestamp(claims["exp"], tz=UTC)
+
+    with time_machine.travel(expiry + timedelta(seconds=offset), tick=False):
+        response = api_client.get(
+            reverse("api-jwt:stateless-me"), HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+
+    assert (response.status_code == 200) is accepted
+
+
+def test_an_access_token_is_refused_where_a_refresh_token_belongs(api_client, claims) -> None:
+    response = api_client.post(reverse("api-jwt:token-refresh"), {"refresh": sign(claims)})
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"

@@ -1,0 +1,109 @@
+"""Broken input on every endpoint: a clear 4xx with a message, never a 500."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+LANE_URLS = ["/api/jwt/stateless/me/", "/api/jwt/lookup/me/", "/api/jwt/denylist/me/"]
+TOKEN_URLS = ["/api/jwt/token/", "/api/jwt/token/refresh/", "/api/jwt/token/verify/",
+              "/api/jwt/token/blacklist/"]  # fmt: skip
+
+BROKEN_HEADERS = [
+    "Bearer",
+    "Bearer ",
+    "Bearer  two  spaces",
+    "Bearer a.b",
+    "Bearer a.b.c.d",
+    "Bearer a.b.c.d.e",
+    "Bearer ....",
+    "Bearer e30.e30.e30",
+    "Bearer %%%.%%%.%%%",
+    "Bearer " + "A" * 100_000,
+    "Bearer " + "eyJ" * 3000 + "." + "e30" + ".",
+    "Bearer ünïcödé.tøkën.hérè",
+    "Bearer \x00\x01\x02",
+    "JWT abc",
+    "bearer abc",
+    "Basic YWxpY2U6cGFzcw==",
+]
+
+
+@pytest.mark.parametrize("url", LANE_URLS)
+def test_broken_authorization_headers_get_401_with_a_code(url: str) -> None:
+    client = APIClient()
+    for header in BROKEN_HEADERS:
+        response = client.get(url, HTTP_AUTHORIZATION=header)
+
+        assert response.status_code == 401, header[:40]
+        assert "code" in response.json(), header[:40]
+
+
+BROKEN_BODIES = [
+    "",
+    "{",
+    "[]",
+    "null",
+    "42",
+    '"string"',
+    '{"refresh": 5, "token": 5, "username": 5, "password": 5}',
+    '{"refresh": null, "token": null, "username": null, "password": null}',
+    '{"refresh": [], "token": {}, "username": [], "password": {}}',
+    '{"refresh": "' + "x" * 200_000 + '"}',
+    '{"username": "' + "u" * 200_000 + '", "password": "p"}',
+    "\xff\xfe not json",
+]
+
+
+@pytest.mark.parametrize("url", TOKEN_URLS)
+def test_garbage_bodies_to_token_endpoints_get_a_4xx_with_a_code(url: str) -> None:
+    client = APIClient()
+    for body in BROKEN_BODIES:
+        response = client.post(url, body, content_type="application/json")
+
+        assert 400 <= response.status_code < 500, (url, body[:40], response.status_code)
+        assert "code" in response.json(), (url, body[:40])
+
+
+def test_a_body_over_the_size_limit_is_refused_not_crashed() -> None:
+    body = '{"username": "' + "u" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10) + '"}'
+
+    response = APIClient().post("/api/jwt/token/", body, content_type="application/json")
+
+    assert response.status_code in {400, 413}
+
+
+@pytest.mark.parametrize("cookie", ["", "x" * 8000, "\x00", "é" * 100, "a" * 40, "../../x"])
+def test_broken_cookies_are_anonymous_everywhere(cookie: str) -> None:
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    client.cookies[settings.JWT_COOKIE_ACCESS_NAME] = cookie
+
+    for url in ["/session/", "/jwt/", "/api/session/me/", "/session/sessions/"]:
+        response = client.get(url)
+        assert response.status_code in {302, 403}, (url, response.status_code)
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_wrong_methods_are_405_not_500(method: str) -> None:
+    client = Client()
+    for url in ["/session/profile/", "/jwt/profile/", "/comparison/", "/playground/revoke/"]:
+        response = getattr(client, method)(url)
+        assert response.status_code in {403, 405}, (url, method, response.status_code)
+    for url in TOKEN_URLS + LANE_URLS:
+        response = getattr(APIClient(), method)(url)
+        assert response.status_code in {401, 405}, (url, method, response.status_code)
+        assert "code" in response.json()
+
+
+def test_unknown_urls_are_404_pages_and_json_under_api() -> None:
+    client = Client()
+
+    page = client.get("/no/such/page/")
+    api = client.get("/api/jwt/no/such/thing/")
+
+    assert page.status_code == api.status_code == 404
+    assert b"Nothing lives here" in page.content
+    assert api.json()["code"] == "not_found"
