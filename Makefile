@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrations-check browser bench drill clean
+.PHONY: run serve test lint format migrations-check browser bench drill clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,18 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
 	DJANGO_DEBUG=1 $(BIN)/python -m config.redis_server \
 		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## The site under gunicorn with production-shaped settings (DJANGO_SECURE=1) on loopback.
+## Keys come from the environment, else fresh random ones for this run only.
+serve: $(STAMP)
+	@export DJANGO_SECURE=1 DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=0; \
+	export DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')}"; \
+	export JWT_SIGNING_KEY="$${JWT_SIGNING_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))')}"; \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING && \
+	$(BIN)/python manage.py collectstatic --no-input -v0 && \
+	$(BIN)/python manage.py migrate --no-input && \
+	exec $(BIN)/python -m config.redis_server $(BIN)/gunicorn config.wsgi \
+		--bind 127.0.0.1:$(PORT) --workers 2 --timeout 15 --graceful-timeout 5
 
 ## The whole suite, against a real Redis-protocol server and a real headless Chromium.
 test: $(STAMP) migrations-check browser

@@ -125,12 +125,20 @@ def test_production_starts_with_sound_settings() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_deploy_check_is_clean_with_production_settings() -> None:
+@pytest.mark.parametrize("ssl_redirect", ["1", "0"])
+def test_deploy_check_is_clean_with_production_settings(ssl_redirect: str) -> None:
+    """Behind a TLS proxy (redirect on) and as `make serve` runs it (off, on loopback)."""
     code = (
         "import django, sys; django.setup(); from django.core.management import call_command; "
         "call_command('check', deploy=True, fail_level='WARNING')"
     )
 
-    result = run_django({**PRODUCTION_ENV, "DJANGO_ALLOWED_HOSTS": "example.com"}, code)
+    env = {
+        **PRODUCTION_ENV,
+        "DJANGO_ALLOWED_HOSTS": "example.com",
+        "DJANGO_SECURE_SSL_REDIRECT": ssl_redirect,
+    }
+
+    result = run_django(env, code)
 
     assert result.returncode == 0, result.stderr
