@@ -6,7 +6,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and revocation"
 
     def ready(self) -> None:
-        from accounts import checks, signals
+        # schema registers the OpenAPI description of our authentication classes.
+        from accounts import checks, schema, signals  # noqa: F401
 
         checks.refuse_unsafe_production_settings()
         signals.connect()
