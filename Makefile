@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test lint format migrations-check browser bench drill clean
+.PHONY: run serve test lint format migrations-check browser bench drill soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ bench: $(STAMP)
 drill: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python -m config.redis_server $(BIN)/python manage.py revocation_drill
+
+## Every lane under steady load with logins, refreshes and revocations; fails on any 5xx.
+soak: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python -m config.redis_server $(BIN)/python manage.py soak
 
 migrations-check: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -13,8 +13,6 @@ PyJWT HS256 verification, one user query.
 from __future__ import annotations
 
 import copy
-import http.cookiejar
-import json
 import os
 import random
 import re
@@ -25,8 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -42,6 +38,7 @@ from django_redis import get_redis_connection
 from accounts.models import User
 from comparison.models import AuthRollup, AuthSample, Lane
 from comparison.seed import seed_samples
+from comparison.site_client import SiteClient
 from config.redis_server import free_loopback_port
 
 BENCH_DB = "authbench"
@@ -134,9 +131,24 @@ def scratch_database() -> Iterator[Path]:
             del connections.settings[BENCH_DB]
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int
+
+    def worker_rss_kib(self) -> list[int]:
+        """Resident memory of each gunicorn worker (the master's children), from /proc."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        sizes = []
+        for child in children:
+            status = Path(f"/proc/{child}/status").read_text()
+            sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)))
+        return sizes
+
+
 @contextmanager
-def gunicorn(*, database: Path, recording: bool, workers: int) -> Iterator[str]:
-    """The site under gunicorn on a free loopback port; yields its base URL."""
+def gunicorn(*, database: Path, recording: bool, workers: int) -> Iterator[Served]:
+    """The site under gunicorn on a free loopback port."""
     port = free_loopback_port()
     env = {
         **os.environ,
@@ -158,7 +170,7 @@ def gunicorn(*, database: Path, recording: bool, workers: int) -> Iterator[str]:
     process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)  # noqa: S603
     try:
         _wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
+        yield Served(url=f"http://127.0.0.1:{port}", pid=process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -176,35 +188,18 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) ->
     raise RuntimeError(f"gunicorn did not listen on {port} within {timeout}s")
 
 
-def _form_login(base: str, path: str) -> http.cookiejar.CookieJar:
-    """Log in through a page's real form (CSRF token included); return the cookies."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.open(base + path).read()
-    csrf = next(cookie.value for cookie in jar if cookie.name == settings.CSRF_COOKIE_NAME)
-    body = urllib.parse.urlencode(
-        {"username": "authbench", "password": PASSWORD, "csrfmiddlewaretoken": csrf}
-    ).encode()
-    opener.open(urllib.request.Request(base + path, data=body)).read()  # noqa: S310 - loopback only
-    return jar
-
-
 def credentials(base: str) -> dict[str, str]:
     """One header per credential kind, obtained from the running site itself."""
-    session = {cookie.name: cookie.value for cookie in _form_login(base, "/session/login/")}
-    pages = {cookie.name: cookie.value for cookie in _form_login(base, "/jwt/login/")}
-    request = urllib.request.Request(  # noqa: S310 - loopback only
-        base + "/api/jwt/token/",
-        data=urllib.parse.urlencode({"username": "authbench", "password": PASSWORD}).encode(),
-    )
-    with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback only
-        access = json.loads(response.read())["access"]
+    session, pages = SiteClient(base), SiteClient(base)
+    session.log_in("/session/login/", "authbench", PASSWORD)
+    pages.log_in("/jwt/login/", "authbench", PASSWORD)
+    access = SiteClient(base).token_pair("authbench", PASSWORD)["access"]
     session_name = settings.SESSION_COOKIE_NAME
     access_name = settings.JWT_COOKIE_ACCESS_NAME
     return {
         "": "",
-        "session": f"Cookie: {session_name}={session[session_name]}",
-        "jwt_cookie": f"Cookie: {access_name}={pages[access_name]}",
+        "session": f"Cookie: {session_name}={session.cookie(session_name)}",
+        "jwt_cookie": f"Cookie: {access_name}={pages.cookie(access_name)}",
         "bearer": f"Authorization: Bearer {access}",
         "token": access,
     }
@@ -259,10 +254,10 @@ def run_benchmark(
             username="authbench", password=PASSWORD
         )
         servers = {
-            True: stack.enter_context(gunicorn(database=database, recording=True, workers=workers)),
-            False: stack.enter_context(
-                gunicorn(database=database, recording=False, workers=workers)
-            ),
+            recording: stack.enter_context(
+                gunicorn(database=database, recording=recording, workers=workers)
+            ).url
+            for recording in (True, False)
         }
         headers = credentials(servers[True])
         results: dict[tuple[str, bool], list[WrkResult]] = {}
@@ -288,7 +283,7 @@ def run_benchmark(
         progress("floors: " + ", ".join(f"{name} {value:.1f} µs" for name, value in floors.items()))
         progress(f"seeding {dashboard_requests:,} samples to time the dashboard")
         seed_samples(requests=dashboard_requests, using=BENCH_DB)
-        render_ms = [_timed_get_ms(servers[False] + "/comparison/") for _ in range(15)]
+        render_ms = [_timed_get_ms(servers[False], "/comparison/") for _ in range(15)]
         requests_behind = AuthRollup.objects.using(BENCH_DB).aggregate(total=Sum("requests"))[
             "total"
         ]
@@ -322,7 +317,7 @@ def measure_auth_steps(
             run_wrk(base + target.path, headers[target.credential], seconds=seconds, connections=1)
             progress(f"auth-step pass  {target.name}")
     # The dashboard flushes the serving process's buffered samples.
-    _timed_get_ms(base + "/comparison/")
+    _timed_get_ms(base, "/comparison/")
     return {
         target: statistics.median(
             AuthSample.objects.using(BENCH_DB)
@@ -333,10 +328,9 @@ def measure_auth_steps(
     }
 
 
-def _timed_get_ms(url: str) -> float:
+def _timed_get_ms(base: str, path: str) -> float:
     started = time.perf_counter()
-    with urllib.request.urlopen(url) as response:  # noqa: S310 - loopback only
-        response.read()
+    SiteClient(base).get(path)
     return (time.perf_counter() - started) * 1000
 
 

@@ -285,6 +285,11 @@ if SECURE:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "level": env("DJANGO_LOG_LEVEL", default="INFO"),
+        },
+    },
+    "root": {"handlers": ["console"], "level": "INFO"},
 }

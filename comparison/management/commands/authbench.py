@@ -24,6 +24,10 @@ class Command(BaseCommand):
             "--output", type=Path, default=settings.BASE_DIR / "reports" / "authbench.json"
         )
 
+    def _progress(self, line: str) -> None:
+        self.stdout.write(f"  {line}")
+        self.stdout.flush()
+
     def handle(self, *args: object, **options: object) -> None:
         try:
             report = run_benchmark(
@@ -32,7 +36,7 @@ class Command(BaseCommand):
                 connections=options["connections"],
                 workers=options["workers"],
                 dashboard_requests=options["dashboard_requests"],
-                progress=lambda line: self.stdout.write(f"  {line}"),
+                progress=self._progress,
             )
         except RuntimeError as e:
             raise CommandError(str(e)) from e

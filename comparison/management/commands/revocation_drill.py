@@ -32,6 +32,7 @@ class Command(BaseCommand):
             )
             phase = "after revoke" if revoked else "before revoke"
             self.stdout.write(f"  t={elapsed:5.1f}s {phase:13}  {marks}")
+            self.stdout.flush()
 
         self.stdout.write(
             f"Drill: access tokens live {options['access_lifetime']} s, "
