@@ -23,8 +23,12 @@ class Lane(models.TextChoices):
     DENYLIST = "denylist", "JWT + Redis denylist"
 
 
+INSTANCE_HELP = "Which app instance served the request (settings.INSTANCE_NAME)."
+
+
 class AuthSample(models.Model):
     at = models.DateTimeField(db_index=True)
+    instance = models.CharField(max_length=64, default="", help_text=INSTANCE_HELP)
     lane = models.CharField(max_length=16, choices=Lane.choices)
     path = models.CharField(max_length=200)
     status = models.PositiveSmallIntegerField()
@@ -48,6 +52,7 @@ class AuthSample(models.Model):
 
 class AuthRollup(models.Model):
     minute = models.DateTimeField()
+    instance = models.CharField(max_length=64, default="", help_text=INSTANCE_HELP)
     lane = models.CharField(max_length=16, choices=Lane.choices)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     requests = models.PositiveBigIntegerField(default=0)
@@ -59,7 +64,8 @@ class AuthRollup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["minute", "lane", "outcome"], name="rollup_unique_minute_lane_outcome"
+                fields=["minute", "instance", "lane", "outcome"],
+                name="rollup_unique_minute_instance_lane_outcome",
             )
         ]
 
@@ -69,6 +75,7 @@ class AuthRollup(models.Model):
 
 class LatencyBucket(models.Model):
     day = models.DateField()
+    instance = models.CharField(max_length=64, default="", help_text=INSTANCE_HELP)
     lane = models.CharField(max_length=16, choices=Lane.choices)
     bucket = models.PositiveSmallIntegerField(help_text="Index into comparison.stats.BOUNDS_US.")
     requests = models.PositiveBigIntegerField(default=0)
@@ -76,7 +83,8 @@ class LatencyBucket(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "lane", "bucket"], name="latency_unique_day_lane_bucket"
+                fields=["day", "instance", "lane", "bucket"],
+                name="latency_unique_day_instance_lane_bucket",
             )
         ]
 

@@ -99,6 +99,7 @@ class SampleRecorder:
 # compiling them through the ORM cost more than the requests being measured.
 RAW_COLUMNS = (
     "at",
+    "instance",
     "lane",
     "path",
     "status",
@@ -122,9 +123,11 @@ def _insert_raw(batch: list[Sample]) -> None:
     # Names come from the model; values travel as parameters.
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
     keep = settings.COMPARISON_RAW_SAMPLES_KEPT
+    instance = settings.INSTANCE_NAME
     rows = [
         (
             ops.adapt_datetimefield_value(sample.at),
+            instance,
             sample.cost.lane,
             sample.path,
             sample.status,
@@ -153,6 +156,7 @@ def store_batch(batch: list[Sample]) -> None:
 
 
 def _add_rollups(batch: list[Sample]) -> None:
+    instance = settings.INSTANCE_NAME
     groups: dict[tuple[datetime, str, str], list[AuthCost]] = defaultdict(list)
     for sample in batch:
         minute = sample.at.replace(second=0, microsecond=0)
@@ -165,17 +169,18 @@ def _add_rollups(batch: list[Sample]) -> None:
             "db_queries_sum": sum(cost.db_queries for cost in costs),
             "credential_bytes_sum": sum(cost.credential_bytes for cost in costs),
         }
-        increment(AuthRollup, {"minute": minute, "lane": lane, "outcome": outcome}, increments)
+        key = {"minute": minute, "instance": instance, "lane": lane, "outcome": outcome}
+        increment(AuthRollup, key, increments)
 
 
 def _add_latency(batch: list[Sample]) -> None:
     counts = Counter(
         (sample.at.date(), sample.cost.lane, bucket_of(sample.cost.auth_us)) for sample in batch
     )
+    instance = settings.INSTANCE_NAME
     for (day, lane, bucket), requests in counts.items():
-        increment(
-            LatencyBucket, {"day": day, "lane": lane, "bucket": bucket}, {"requests": requests}
-        )
+        key = {"day": day, "instance": instance, "lane": lane, "bucket": bucket}
+        increment(LatencyBucket, key, {"requests": requests})
 
 
 def increment(model: type, key: dict, increments: dict, *, using: str = "default") -> None:

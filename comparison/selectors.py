@@ -68,15 +68,25 @@ class LaneSummary:
         return percentile(self.histogram, 0.99)
 
 
-def lane_summaries() -> list[LaneSummary]:
+def instance_names() -> list[str]:
+    """The app instances that have recorded samples, for splitting the figures."""
+    return list(AuthRollup.objects.values_list("instance", flat=True).distinct().order_by())
+
+
+def lane_summaries(*, instance: str | None = None) -> list[LaneSummary]:
     """Every lane's totals, lookups per request, rejections and latency histogram."""
+    where = {} if instance is None else {"instance": instance}
     summaries = {lane.value: LaneSummary(lane=lane.value, label=lane.label) for lane in Lane}
-    rollups = AuthRollup.objects.values("lane", "outcome").annotate(
-        requests_total=Sum("requests"),
-        auth_us_total=Sum("auth_us_sum"),
-        redis_total=Sum("redis_round_trips_sum"),
-        db_total=Sum("db_queries_sum"),
-        bytes_total=Sum("credential_bytes_sum"),
+    rollups = (
+        AuthRollup.objects.filter(**where)
+        .values("lane", "outcome")
+        .annotate(
+            requests_total=Sum("requests"),
+            auth_us_total=Sum("auth_us_sum"),
+            redis_total=Sum("redis_round_trips_sum"),
+            db_total=Sum("db_queries_sum"),
+            bytes_total=Sum("credential_bytes_sum"),
+        )
     )
     for row in rollups:
         summary = summaries.get(row["lane"])
@@ -91,22 +101,29 @@ def lane_summaries() -> list[LaneSummary]:
             summary.accepted += row["requests_total"]
         else:
             summary.rejections[row["outcome"]] = row["requests_total"]
-    buckets = LatencyBucket.objects.values("lane", "bucket").annotate(total=Sum("requests"))
+    buckets = (
+        LatencyBucket.objects.filter(**where)
+        .values("lane", "bucket")
+        .annotate(total=Sum("requests"))
+    )
     for row in buckets:
         if (summary := summaries.get(row["lane"])) is not None and row["bucket"] < BUCKET_COUNT:
             summary.histogram[row["bucket"]] += row["total"]
     return list(summaries.values())
 
 
-def requests_per_minute(*, minutes: int = 60) -> tuple[list[datetime], dict[str, list[int]]]:
+def requests_per_minute(
+    *, minutes: int = 60, instance: str | None = None
+) -> tuple[list[datetime], dict[str, list[int]]]:
     """Requests per lane for each of the last ``minutes`` minutes, oldest first."""
     end = timezone.now().replace(second=0, microsecond=0)
     start = end - timedelta(minutes=minutes - 1)
     axis = [start + timedelta(minutes=i) for i in range(minutes)]
     index = {minute: i for i, minute in enumerate(axis)}
     series: dict[str, list[int]] = {lane.value: [0] * minutes for lane in Lane}
+    where = {} if instance is None else {"instance": instance}
     rows = (
-        AuthRollup.objects.filter(minute__gte=start)
+        AuthRollup.objects.filter(minute__gte=start, **where)
         .values("minute", "lane")
         .annotate(total=Sum("requests"))
     )

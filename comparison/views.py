@@ -10,11 +10,17 @@ from comparison.recorder import recorder
 def dashboard(request: HttpRequest) -> HttpResponse:
     # This process's buffered samples first, so a visitor sees their own requests.
     recorder.flush()
-    summaries = selectors.lane_summaries()
-    axis, series = selectors.requests_per_minute(minutes=60)
+    instances = selectors.instance_names()
+    instance = request.GET.get("instance")
+    if instance not in instances:
+        instance = None
+    summaries = selectors.lane_summaries(instance=instance)
+    axis, series = selectors.requests_per_minute(minutes=60, instance=instance)
     by_lane = {summary.lane: summary for summary in summaries}
     drill, benchmark = selectors.latest_drill(), selectors.latest_benchmark()
     context = {
+        "instances": instances,
+        "instance": instance,
         "summaries": summaries,
         "by_lane": by_lane,
         "total_requests": sum(summary.requests for summary in summaries),

@@ -6,6 +6,7 @@ defaults are for development; ``DJANGO_SECURE=1`` switches on the production
 shape (HTTPS-only cookies with ``__Host-`` names, HSTS, required secrets).
 """
 
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -232,6 +233,8 @@ JWT_COOKIE_REFRESH_PATH = "/jwt/auth/"
 JWT_COOKIE_SECURE = SECURE
 
 # ------------------------------------------------------------------ comparison
+# Names this app instance in every recorded sample, so figures can be split by instance.
+INSTANCE_NAME = env("INSTANCE_NAME", default=socket.gethostname())
 # Every authenticated request is measured; recording stores the measurements.
 COMPARISON_RECORDING = env.bool("COMPARISON_RECORDING", default=True)
 COMPARISON_FLUSH_SIZE = env.int("COMPARISON_FLUSH_SIZE", default=1000)

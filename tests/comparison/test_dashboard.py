@@ -68,3 +68,21 @@ def test_revocation_table_counts_acceptances_and_first_refusal(
     assert outcomes[Lane.STATELESS].bound_seconds == 305
     page = api_client.get(reverse("comparison:dashboard"))
     assert str(event).encode() in page.content
+
+
+def test_samples_carry_the_instance_and_the_dashboard_splits_by_it(
+    client: Client, api_client: APIClient, token_pair, settings
+) -> None:
+    for name in ("app-a", "app-b", "app-b"):
+        settings.INSTANCE_NAME = name
+        api_client.get(reverse("api-jwt:stateless-me"), **bearer(token_pair["access"]))
+
+    everything = client.get(reverse("comparison:dashboard"))
+    only_b = client.get(reverse("comparison:dashboard"), {"instance": "app-b"})
+    unknown = client.get(reverse("comparison:dashboard"), {"instance": "nope"})
+
+    assert everything.context["by_lane"]["stateless"].requests == 3
+    assert only_b.context["by_lane"]["stateless"].requests == 2
+    assert b"Per lane on app-b" in only_b.content
+    assert unknown.context["instance"] is None
+    assert set(everything.context["instances"]) == {"app-a", "app-b"}
