@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test lint format migrations-check browser bench drill soak clean
+.PHONY: run serve test lint format migrations-check browser cluster-deps cluster cluster-stop bench drill soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,12 +35,26 @@ serve: $(STAMP)
 		--bind 127.0.0.1:$(PORT) --workers 2 --timeout 15 --graceful-timeout 5
 
 ## The whole suite, against a real Redis-protocol server and a real headless Chromium.
-test: $(STAMP) migrations-check browser
+test: $(STAMP) migrations-check browser cluster-deps
 	$(BIN)/python -m pytest
 
 ## Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+## PostgreSQL and nginx from Debian's packages, for the cluster and its tests.
+cluster-deps:
+	@{ ls /usr/lib/postgresql/*/bin/initdb && command -v nginx; } >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq postgresql nginx-light; }
+
+## Two app instances behind nginx, PostgreSQL, Redis primary + replica + 3 Sentinels, in the background.
+cluster: $(STAMP) cluster-deps
+	@test ! -f .cluster.pid || { echo "A cluster is already running (make cluster-stop)."; exit 1; }
+	nohup $(BIN)/python -m config.cluster > .cluster.log 2>&1 & echo $$! > .cluster.pid
+	@for i in $$(seq 60); do grep -q "Cluster up" .cluster.log && break; sleep 1; done; cat .cluster.log
+
+cluster-stop:
+	@test -f .cluster.pid && kill $$(cat .cluster.pid) && rm -f .cluster.pid && echo "Cluster stopping." || echo "No cluster running."
 
 ## Throughput and auth-step cost of every lane, recording on and off (needs wrk).
 bench: $(STAMP)

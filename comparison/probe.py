@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connection
 from django.http import HttpRequest
 from redis.connection import Connection, ConnectionPool
+from redis.sentinel import SentinelConnectionPool, SentinelManagedConnection
 
 from comparison.reasons import ACCEPTED, rejection_reason
 
@@ -60,8 +61,8 @@ class AuthCost:
         )
 
 
-class CountingConnection(Connection):
-    """A redis-py connection that reports each command round trip to the active probe."""
+class CountingMixin:
+    """Reports each command round trip of a redis-py connection to the active probe."""
 
     _handshaking = False
 
@@ -80,6 +81,14 @@ class CountingConnection(Connection):
         super().send_packed_command(command, check_health)
 
 
+class CountingConnection(CountingMixin, Connection):
+    pass
+
+
+class CountingSentinelConnection(CountingMixin, SentinelManagedConnection):
+    pass
+
+
 class CountingConnectionPool(ConnectionPool):
     """The pool django-redis builds (``CONNECTION_POOL_CLASS``), with counting TCP connections."""
 
@@ -87,6 +96,14 @@ class CountingConnectionPool(ConnectionPool):
         if kwargs.get("connection_class", Connection) is Connection:
             kwargs["connection_class"] = CountingConnection
         super().__init__(*args, **kwargs)
+
+
+class CountingSentinelConnectionPool(SentinelConnectionPool):
+    """The same, for a primary found through Redis Sentinel."""
+
+    def __init__(self, service_name: str, sentinel_manager: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("connection_class", CountingSentinelConnection)
+        super().__init__(service_name, sentinel_manager, **kwargs)
 
 
 def user_id_of(user: Any) -> int | None:

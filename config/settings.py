@@ -130,6 +130,30 @@ CACHES = {
     },
 }
 
+# With REDIS_SENTINELS ("host:port,host:port,…") the primary of the service
+# REDIS_SENTINEL_SERVICE is found through Sentinel and followed across
+# failovers. Reads go to the primary too (not django-redis's SentinelClient,
+# which reads from replicas): a session or a revocation marker read from a
+# lagging replica could let a revoked user in.
+REDIS_SENTINELS = env.list("REDIS_SENTINELS", default=[])
+REDIS_SENTINEL_SERVICE = env("REDIS_SENTINEL_SERVICE", default="mymaster")
+if REDIS_SENTINELS:
+    CACHES["default"]["LOCATION"] = f"redis://{REDIS_SENTINEL_SERVICE}/0"
+    CACHES["default"]["OPTIONS"].update(
+        {
+            "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+            "CONNECTION_POOL_CLASS": "comparison.probe.CountingSentinelConnectionPool",
+            "SENTINELS": [
+                (host, int(port))
+                for host, port in (sentinel.rsplit(":", 1) for sentinel in REDIS_SENTINELS)
+            ],
+            "SENTINEL_KWARGS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
+        }
+    )
+
 # ------------------------------------------------------------------ auth
 AUTH_USER_MODEL = "accounts.User"
 # Cookie-stored messages: the JWT pages must not create server-side sessions.

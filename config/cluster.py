@@ -1,0 +1,321 @@
+"""
+Several app instances behind one address, on loopback, for `make cluster` and
+the cluster tests: PostgreSQL (Debian's package, in a private data folder), a
+Redis primary, one replica and three Sentinels, two gunicorn instances of the
+site, and nginx round-robin in front.
+
+    python -m config.cluster start     # runs until Ctrl-C, then stops everything
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+from config.redis_server import find_server_binary, free_loopback_port
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SERVICE = "mymaster"
+DATABASE = "sessions_vs_jwt"
+
+
+def _wait(check, what: str, *, timeout: float = 30.0, errors: tuple = ()) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except (OSError, RedisError, *errors):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not come up within {timeout}s")
+
+
+def _pg_bin(name: str) -> str:
+    if path := shutil.which(name):
+        return path
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    if not found:
+        raise RuntimeError("PostgreSQL is not installed: `make cluster` installs Debian's package.")
+    return str(found[-1])
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root; run it as Debian's postgres user then."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(sig)
+            try:
+                self.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+@dataclass
+class Cluster:
+    """Everything the cluster runs; ``start()`` brings it up, ``stop()`` ends it all."""
+
+    instances: tuple[str, ...] = ("app-a", "app-b")
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="cluster-")))
+    processes: dict[str, Process] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ addresses
+    @property
+    def database_url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.ports['postgres']}/{DATABASE}"
+
+    @property
+    def sentinels(self) -> list[tuple[str, int]]:
+        return [("127.0.0.1", self.ports[f"sentinel-{n}"]) for n in range(3)]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['proxy']}"
+
+    def instance_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def app_env(self, instance: str = "") -> dict[str, str]:
+        return {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "REDIS_SENTINELS": ",".join(f"{host}:{port}" for host, port in self.sentinels),
+            "REDIS_SENTINEL_SERVICE": SERVICE,
+            "INSTANCE_NAME": instance,
+            "DJANGO_DEBUG": "0",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_LOG_LEVEL": "ERROR",
+            **self.extra_env,
+        }
+
+    def _spawn(self, name: str, command: list[str], **kwargs) -> Process:
+        # The child keeps its own copy of the log's descriptor; ours closes here.
+        with (self.workdir / f"{name}.log").open("ab") as log:
+            popen = subprocess.Popen(  # noqa: S603 - our own commands
+                command, stdout=log, stderr=log, stdin=subprocess.DEVNULL, **kwargs
+            )
+        self.processes[name] = Process(name, popen)
+        return self.processes[name]
+
+    # ------------------------------------------------------------ PostgreSQL
+    def start_postgres(self) -> None:
+        # The postgres user must be able to reach its data folder inside ours.
+        self.workdir.chmod(0o755)
+        data = self.workdir / "postgres"
+        data.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(data, "postgres", "postgres")
+        self.ports["postgres"] = free_loopback_port()
+        subprocess.run(  # noqa: S603
+            _as_postgres([_pg_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]),
+            check=True,
+            capture_output=True,
+        )
+        self._spawn(
+            "postgres",
+            _as_postgres([
+                _pg_bin("postgres"), "-D", str(data), "-p", str(self.ports["postgres"]),
+                "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={data}",
+                "-c", "fsync=off",
+            ]),
+        )  # fmt: skip
+        import psycopg  # only needed here, and only installed with the cluster extra
+
+        admin = f"postgres://postgres@127.0.0.1:{self.ports['postgres']}/postgres"
+        _wait(
+            lambda: psycopg.connect(admin).close() or True,
+            "PostgreSQL",
+            errors=(psycopg.OperationalError,),
+        )
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f"CREATE DATABASE {DATABASE}")
+
+    # ------------------------------------------------------------ Redis and Sentinel
+    def start_redis(self) -> None:
+        binary = find_server_binary()
+        for role in ("redis-primary", "redis-replica"):
+            self.ports.setdefault(role, free_loopback_port())
+        primary, replica = self.ports["redis-primary"], self.ports["redis-replica"]
+        common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self._spawn("redis-primary", [binary, "--port", str(primary), *common])
+        self._spawn(
+            "redis-replica",
+            [binary, "--port", str(replica), *common, "--replicaof", "127.0.0.1", str(primary)],
+        )
+        _wait(
+            lambda: Redis(port=replica).info("replication")["master_link_status"] == "up",
+            "the Redis replica",
+        )
+        for n in range(3):
+            name = f"sentinel-{n}"
+            port = self.ports.setdefault(name, free_loopback_port())
+            conf = self.workdir / f"{name}.conf"
+            conf.write_text(
+                f"port {port}\nbind 127.0.0.1\ndir {self.workdir}\n"
+                f"sentinel monitor {SERVICE} 127.0.0.1 {primary} 2\n"
+                f"sentinel down-after-milliseconds {SERVICE} 1000\n"
+                f"sentinel failover-timeout {SERVICE} 4000\n"
+                f"sentinel parallel-syncs {SERVICE} 1\n"
+            )
+            self._spawn(name, [binary, str(conf), "--sentinel"])
+        for _, port in self.sentinels:
+            _wait(
+                lambda port=port: (
+                    Redis(port=port).sentinel_master(SERVICE)["num-other-sentinels"] == 2
+                ),
+                "the Sentinels",
+            )
+
+    def stop_redis(self) -> None:
+        for name in [name for name in self.processes if name.startswith(("redis-", "sentinel-"))]:
+            self.processes.pop(name).stop()
+
+    def primary_port(self) -> int:
+        _host, port = Redis(port=self.sentinels[0][1]).sentinel_get_master_addr_by_name(SERVICE)
+        return int(port)
+
+    # ------------------------------------------------------------ the site
+    def start_apps(self) -> None:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+            cwd=BASE_DIR,
+            env=self.app_env(),
+            check=True,
+        )
+        for instance in self.instances:
+            port = self.ports.setdefault(instance, free_loopback_port())
+            self._spawn(
+                instance,
+                [
+                    sys.executable, "-m", "gunicorn", "config.wsgi",
+                    "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "15",
+                ],
+                cwd=BASE_DIR,
+                env=self.app_env(instance),
+            )  # fmt: skip
+        for instance in self.instances:
+            _wait(lambda instance=instance: _listening(self.ports[instance]), instance)
+
+    def manage(self, *args: str) -> str:
+        """Run a management command against the cluster's database and Redis."""
+        return subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *args],
+            cwd=BASE_DIR,
+            env=self.app_env(),
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    def create_user(self, username: str, password: str, *, admin: bool = False) -> None:
+        create = "create_superuser" if admin else "create_user"
+        code = f"User.objects.{create}({username!r}, password={password!r})"
+        self.manage("shell", "-v", "0", "-c", f"from accounts.models import User; {code}")
+
+    def user_id(self, username: str) -> int:
+        code = f"print(User.objects.get(username={username!r}).pk)"
+        return int(
+            self.manage("shell", "-v", "0", "-c", f"from accounts.models import User; {code}")
+        )
+
+    def start_proxy(self, instances: tuple[str, ...] | None = None) -> None:
+        port = self.ports.setdefault("proxy", free_loopback_port())
+        upstreams = "\n".join(
+            f"    server 127.0.0.1:{self.ports[name]};" for name in instances or self.instances
+        )
+        conf = self.workdir / "nginx.conf"
+        conf.write_text(
+            f"""daemon off;
+worker_processes 1;
+pid {self.workdir}/nginx.pid;
+error_log {self.workdir}/nginx-error.log warn;
+events {{ worker_connections 256; }}
+http {{
+  access_log off;
+  client_body_temp_path {self.workdir}/nginx-body;
+  proxy_temp_path {self.workdir}/nginx-proxy;
+  fastcgi_temp_path {self.workdir}/nginx-fastcgi;
+  uwsgi_temp_path {self.workdir}/nginx-uwsgi;
+  scgi_temp_path {self.workdir}/nginx-scgi;
+  upstream site {{
+{upstreams}
+  }}
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{
+      proxy_pass http://site;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+    }}
+  }}
+}}
+"""
+        )
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self._spawn("proxy", [nginx, "-c", str(conf), "-p", str(self.workdir)])
+        _wait(lambda: _listening(port), "nginx")
+
+    # ------------------------------------------------------------ all of it
+    def start(self) -> Cluster:
+        try:
+            self.start_postgres()
+            self.start_redis()
+            self.start_apps()
+            self.start_proxy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for name in reversed(list(self.processes)):
+            self.processes.pop(name).stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def main() -> None:
+    cluster = Cluster().start()
+    names = ", ".join(f"{name} {cluster.instance_url(name)}" for name in cluster.instances)
+    print(f"Cluster up: {cluster.url} (instances: {names})")  # noqa: T201
+    print(f"PostgreSQL: {cluster.database_url}; Sentinels: {cluster.sentinels}", flush=True)  # noqa: T201
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        while not stopping:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cluster.stop()
+        print("Cluster stopped.")  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Sessions need a shared store: shown on two instances behind one address."""
+
+import psycopg
+
+from comparison.site_client import SiteClient
+from config.cluster import Cluster
+from tests.conftest import PASSWORD
+
+
+def bearer(access: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {access}"}
+
+
+def test_a_session_made_on_instance_a_is_valid_on_instance_b(cluster: Cluster) -> None:
+    on_a = SiteClient(cluster.instance_url("app-a"))
+    on_a.log_in("/session/login/", "alice", PASSWORD)
+    # Same browser, other instance: cookies are per host, not per port.
+    on_a.base = cluster.instance_url("app-b")
+
+    answer = on_a.get("/api/session/me/")
+
+    assert answer.status == 200
+    assert answer.json()["user"]["username"] == "alice"
+
+
+def test_revoking_on_instance_a_logs_the_user_out_on_instance_b(cluster: Cluster) -> None:
+    user = SiteClient(cluster.instance_url("app-b"))
+    user.log_in("/session/login/", "bob", PASSWORD)
+    pair = user.token_pair("bob", PASSWORD)
+    assert user.get("/api/session/me/").status == 200
+    admin = SiteClient(cluster.instance_url("app-a"))
+    admin.log_in("/admin/login/", "root", PASSWORD)
+    bob_id = cluster.user_id("bob")
+
+    revoke = admin.form_post(
+        "/admin/accounts/user/",
+        {"action": "revoke_access", "_selected_action": [bob_id], "index": 0},
+    )
+
+    assert revoke.status == 302
+    assert user.get("/api/session/me/").status == 403
+    assert user.get("/api/jwt/denylist/me/", headers=bearer(pair["access"])).status == 401
+    assert user.get("/api/jwt/stateless/me/", headers=bearer(pair["access"])).status == 200
+    assert user.post("/api/jwt/token/refresh/", {"refresh": pair["refresh"]}).status == 401
+
+
+def test_the_proxy_spreads_requests_and_samples_name_their_instance(cluster: Cluster) -> None:
+    client = SiteClient(cluster.url)
+    pair = client.token_pair("carol", PASSWORD)
+    for _ in range(10):
+        assert client.get("/api/jwt/stateless/me/", headers=bearer(pair["access"])).status == 200
+    for name in cluster.instances:
+        # The dashboard writes out the instance's buffered samples.
+        assert SiteClient(cluster.instance_url(name)).get("/comparison/").status == 200
+
+    with psycopg.connect(cluster.database_url) as connection:
+        rows = connection.execute(
+            "SELECT instance, count(*) FROM comparison_authsample "
+            "WHERE lane = 'stateless' AND user_id = %s GROUP BY instance",
+            [cluster.user_id("carol")],
+        ).fetchall()
+
+    counts = dict(rows)
+    assert set(counts) == {"app-a", "app-b"}
+    assert sum(counts.values()) == 10
