@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -150,6 +152,9 @@ if REDIS_SENTINELS:
             "SENTINEL_KWARGS": {
                 "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
                 "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                # redis-py retries each Sentinel three times with back-off by
+                # default: 11 s before a request could answer 503.
+                "retry": Retry(NoBackoff(), 0),
             },
         }
     )
