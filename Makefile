@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test lint format migrations-check browser cluster-deps cluster cluster-stop bench drill soak clean
+.PHONY: run serve test lint format migrations-check browser cluster-deps cluster cluster-stop bench bench-cluster test-latest drill soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,19 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python -m config.redis_server $(BIN)/python manage.py authbench
+
+## Throughput per lane through nginx with one and with two app instances.
+bench-cluster: $(STAMP) cluster-deps
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python manage.py authbench --cluster --connections 8
+
+## The suite on the newest Django (6.x needs Python 3.12+), in its own virtualenv.
+test-latest: cluster-deps browser
+	@command -v python3.12 >/dev/null || command -v python3.13 >/dev/null || \
+		{ echo "test-latest needs python3.12 or newer; none is installed here."; exit 1; }
+	$$(command -v python3.13 || command -v python3.12) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install --quiet -e ".[dev]" "Django>=6.1,<6.2"
+	.venv-latest/bin/python -m pytest
 
 ## The revocation drill: how long each lane keeps accepting a revoked user.
 drill: $(STAMP)

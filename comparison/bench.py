@@ -39,6 +39,7 @@ from accounts.models import User
 from comparison.models import AuthRollup, AuthSample, Lane
 from comparison.seed import seed_samples
 from comparison.site_client import SiteClient
+from config.cluster import Cluster
 from config.redis_server import free_loopback_port
 
 BENCH_DB = "authbench"
@@ -383,4 +384,59 @@ def _report(
             "render_ms_median": statistics.median(render_ms),
             "requests_behind": requests_behind,
         },
+    }
+
+
+CLUSTER_TARGETS = [target for target in TARGETS if target.path.startswith("/api/")]
+
+
+def run_cluster_benchmark(
+    *, seconds: int, rounds: int, connections: int, progress: Callable[[str], None]
+) -> dict:
+    """
+    Throughput per lane through nginx in front of one instance and in front of
+    two, on the same cluster (PostgreSQL, Redis via Sentinel), interleaved.
+    """
+    require_wrk()
+    rng = random.Random(11)  # noqa: S311 - a reproducible order, not a secret
+    cluster = Cluster().start()
+    try:
+        cluster.create_user("authbench", PASSWORD)
+        proxies = {
+            1: cluster.start_proxy("proxy-one", instances=cluster.instances[:1]),
+            2: cluster.url,
+        }
+        headers = credentials(cluster.url)
+        results: dict[tuple[str, int], list[float]] = {}
+        for round_number in range(1, rounds + 1):
+            steps = [(target, count) for target in CLUSTER_TARGETS for count in proxies]
+            rng.shuffle(steps)
+            for target, count in steps:
+                result = run_wrk(
+                    proxies[count] + target.path,
+                    headers[target.credential],
+                    seconds=seconds,
+                    connections=connections,
+                )
+                if result.bad_responses:
+                    raise RuntimeError(f"{target.name}: {result.bad_responses} non-2xx responses")
+                results.setdefault((target.name, count), []).append(result.requests_per_second)
+                progress(
+                    f"round {round_number}/{rounds}  {target.name:<14} {count} instance(s)  "
+                    f"{result.requests_per_second:9.0f} req/s"
+                )
+    finally:
+        cluster.stop()
+    lanes = []
+    for target in CLUSTER_TARGETS:
+        one = statistics.median(results[target.name, 1])
+        two = statistics.median(results[target.name, 2])
+        lanes.append({"lane": target.name, "rps_one": one, "rps_two": two, "ratio": two / one})
+    return {
+        "mode": "cluster",
+        "seconds_per_step": seconds,
+        "rounds": rounds,
+        "connections": connections,
+        "cpus": os.cpu_count(),
+        "lanes": lanes,
     }

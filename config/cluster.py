@@ -240,25 +240,26 @@ class Cluster:
             self.manage("shell", "-v", "0", "-c", f"from accounts.models import User; {code}")
         )
 
-    def start_proxy(self, instances: tuple[str, ...] | None = None) -> None:
-        port = self.ports.setdefault("proxy", free_loopback_port())
+    def start_proxy(self, name: str = "proxy", instances: tuple[str, ...] | None = None) -> str:
+        """nginx round-robin over ``instances`` (all by default); returns its URL."""
+        port = self.ports.setdefault(name, free_loopback_port())
         upstreams = "\n".join(
             f"    server 127.0.0.1:{self.ports[name]};" for name in instances or self.instances
         )
-        conf = self.workdir / "nginx.conf"
+        conf = self.workdir / f"{name}.conf"
         conf.write_text(
             f"""daemon off;
 worker_processes 1;
-pid {self.workdir}/nginx.pid;
-error_log {self.workdir}/nginx-error.log warn;
+pid {self.workdir}/{name}.pid;
+error_log {self.workdir}/{name}-error.log warn;
 events {{ worker_connections 256; }}
 http {{
   access_log off;
-  client_body_temp_path {self.workdir}/nginx-body;
-  proxy_temp_path {self.workdir}/nginx-proxy;
-  fastcgi_temp_path {self.workdir}/nginx-fastcgi;
-  uwsgi_temp_path {self.workdir}/nginx-uwsgi;
-  scgi_temp_path {self.workdir}/nginx-scgi;
+  client_body_temp_path {self.workdir}/{name}-body;
+  proxy_temp_path {self.workdir}/{name}-proxy;
+  fastcgi_temp_path {self.workdir}/{name}-fastcgi;
+  uwsgi_temp_path {self.workdir}/{name}-uwsgi;
+  scgi_temp_path {self.workdir}/{name}-scgi;
   upstream site {{
 {upstreams}
   }}
@@ -274,8 +275,9 @@ http {{
 """
         )
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        self._spawn("proxy", [nginx, "-c", str(conf), "-p", str(self.workdir)])
+        self._spawn(name, [nginx, "-c", str(conf), "-p", str(self.workdir)])
         _wait(lambda: _listening(port), "nginx")
+        return f"http://127.0.0.1:{port}"
 
     # ------------------------------------------------------------ all of it
     def start(self) -> Cluster:

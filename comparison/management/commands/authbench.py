@@ -4,7 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from comparison.bench import run_benchmark
+from comparison.bench import run_benchmark, run_cluster_benchmark
 from comparison.models import BenchmarkRun
 
 
@@ -21,14 +21,20 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1, help="gunicorn workers per copy")
         parser.add_argument("--dashboard-requests", type=int, default=1_000_000)
         parser.add_argument(
-            "--output", type=Path, default=settings.BASE_DIR / "reports" / "authbench.json"
+            "--cluster",
+            action="store_true",
+            help="throughput through nginx with one and with two app instances instead",
         )
+        parser.add_argument("--output", type=Path, default=None)
 
     def _progress(self, line: str) -> None:
         self.stdout.write(f"  {line}")
         self.stdout.flush()
 
     def handle(self, *args: object, **options: object) -> None:
+        if options["cluster"]:
+            self._cluster(options)
+            return
         try:
             report = run_benchmark(
                 seconds=options["seconds"],
@@ -41,11 +47,32 @@ class Command(BaseCommand):
         except RuntimeError as e:
             raise CommandError(str(e)) from e
         self._print(report)
-        output: Path = options["output"]
+        output: Path = options["output"] or settings.BASE_DIR / "reports" / "authbench.json"
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(report, indent=2))
         run = BenchmarkRun.objects.create(report=report)
         self.stdout.write(self.style.SUCCESS(f"Report written to {output} and stored as {run}."))
+
+    def _cluster(self, options: dict) -> None:
+        try:
+            report = run_cluster_benchmark(
+                seconds=options["seconds"],
+                rounds=options["rounds"],
+                connections=options["connections"],
+                progress=self._progress,
+            )
+        except RuntimeError as e:
+            raise CommandError(str(e)) from e
+        self.stdout.write(f"\n{'lane':<14} {'1 instance':>11} {'2 instances':>12} {'2 / 1':>7}")
+        for row in report["lanes"]:
+            self.stdout.write(
+                f"{row['lane']:<14} {row['rps_one']:>11.0f} {row['rps_two']:>12.0f} "
+                f"{row['ratio']:>7.3f}"
+            )
+        output: Path = options["output"] or settings.BASE_DIR / "reports" / "authbench-cluster.json"
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(report, indent=2))
+        self.stdout.write(self.style.SUCCESS(f"Report written to {output}."))
 
     def _print(self, report: dict) -> None:
         floors = report["floors"]
