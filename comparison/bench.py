@@ -79,6 +79,8 @@ SAMPLE_LANE = {
     "denylist": Lane.DENYLIST,
     "jwt_pages": Lane.JWT_PAGES,
 }
+RECORDING_ON, RECORDING_OFF = "recording on", "recording off"
+ONE, TWO = "1 instance", "2 instances"
 TARGET_RATIOS = {"stateless": 2.0, "session": 1.5, "denylist": 1.5}
 
 
@@ -233,6 +235,42 @@ def run_wrk(url: str, header: str, *, seconds: int, connections: int) -> WrkResu
     )
 
 
+def interleaved_rounds(
+    *,
+    targets: list[Target],
+    bases: dict[str, str],
+    headers: dict[str, str],
+    rounds: int,
+    seconds: int,
+    connections: int,
+    rng: random.Random,
+    progress: Callable[[str], None],
+) -> dict[tuple[str, str], list[WrkResult]]:
+    """
+    Every target against every base URL, once per round, in a shuffled order,
+    so that drift on the machine spreads over all of them alike.
+    """
+    results: dict[tuple[str, str], list[WrkResult]] = {}
+    for round_number in range(1, rounds + 1):
+        steps = [(target, label) for target in targets for label in bases]
+        rng.shuffle(steps)
+        for target, label in steps:
+            result = run_wrk(
+                bases[label] + target.path,
+                headers[target.credential],
+                seconds=seconds,
+                connections=connections,
+            )
+            if result.bad_responses:
+                raise RuntimeError(f"{target.name}: {result.bad_responses} non-2xx responses")
+            results.setdefault((target.name, label), []).append(result)
+            progress(
+                f"round {round_number}/{rounds}  {target.name:<14} {label:<13}  "
+                f"{result.requests_per_second:9.0f} req/s"
+            )
+    return results
+
+
 def require_wrk() -> None:
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed: `make bench` installs it (apt-get install wrk).")
@@ -261,24 +299,17 @@ def run_benchmark(
             for recording in (True, False)
         }
         headers = credentials(servers[True])
-        results: dict[tuple[str, bool], list[WrkResult]] = {}
-        for round_number in range(1, rounds + 1):
-            steps = [(target, recording) for target in TARGETS for recording in (True, False)]
-            rng.shuffle(steps)
-            for target, recording in steps:
-                result = run_wrk(
-                    servers[recording] + target.path,
-                    headers[target.credential],
-                    seconds=seconds,
-                    connections=connections,
-                )
-                if result.bad_responses:
-                    raise RuntimeError(f"{target.name}: {result.bad_responses} non-2xx responses")
-                results.setdefault((target.name, recording), []).append(result)
-                progress(
-                    f"round {round_number}/{rounds}  {target.name:<14} recording "
-                    f"{'on ' if recording else 'off'}  {result.requests_per_second:9.0f} req/s"
-                )
+        by_label = interleaved_rounds(
+            targets=TARGETS,
+            bases={RECORDING_ON: servers[True], RECORDING_OFF: servers[False]},
+            headers=headers,
+            rounds=rounds,
+            seconds=seconds,
+            connections=connections,
+            rng=rng,
+            progress=progress,
+        )
+        results = {(name, label == RECORDING_ON): runs for (name, label), runs in by_label.items()}
         auth_us = measure_auth_steps(servers[True], headers, seconds=seconds, progress=progress)
         floors = measure_floors(token=headers["token"], user_id=user.pk)
         progress("floors: " + ", ".join(f"{name} {value:.1f} µs" for name, value in floors.items()))
@@ -407,30 +438,22 @@ def run_cluster_benchmark(
             2: cluster.url,
         }
         headers = credentials(cluster.url)
-        results: dict[tuple[str, int], list[float]] = {}
-        for round_number in range(1, rounds + 1):
-            steps = [(target, count) for target in CLUSTER_TARGETS for count in proxies]
-            rng.shuffle(steps)
-            for target, count in steps:
-                result = run_wrk(
-                    proxies[count] + target.path,
-                    headers[target.credential],
-                    seconds=seconds,
-                    connections=connections,
-                )
-                if result.bad_responses:
-                    raise RuntimeError(f"{target.name}: {result.bad_responses} non-2xx responses")
-                results.setdefault((target.name, count), []).append(result.requests_per_second)
-                progress(
-                    f"round {round_number}/{rounds}  {target.name:<14} {count} instance(s)  "
-                    f"{result.requests_per_second:9.0f} req/s"
-                )
+        results = interleaved_rounds(
+            targets=CLUSTER_TARGETS,
+            bases={ONE: proxies[1], TWO: proxies[2]},
+            headers=headers,
+            rounds=rounds,
+            seconds=seconds,
+            connections=connections,
+            rng=rng,
+            progress=progress,
+        )
     finally:
         cluster.stop()
     lanes = []
     for target in CLUSTER_TARGETS:
-        one = statistics.median(results[target.name, 1])
-        two = statistics.median(results[target.name, 2])
+        one = statistics.median(r.requests_per_second for r in results[target.name, ONE])
+        two = statistics.median(r.requests_per_second for r in results[target.name, TWO])
         lanes.append({"lane": target.name, "rps_one": one, "rps_two": two, "ratio": two / one})
     return {
         "mode": "cluster",
