@@ -24,7 +24,7 @@ from accounts.services import (
     session_touch,
 )
 from comparison.models import Lane
-from comparison.probe import AuthCost, cookie_bytes, measure_auth, user_id_of
+from comparison.probe import AuthCost, measure_cookie_auth, user_id_of
 from comparison.reasons import Outcome
 from config.views import RETRY_AFTER_SECONDS, service_unavailable
 
@@ -44,15 +44,11 @@ def get_session_user(request: HttpRequest) -> object:
     per ``SESSION_ACTIVITY_RESOLUTION`` seconds rather than on every request.
     The absolute timeout counts from login and is never extended.
     """
-    cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
-    with measure_auth(
-        request,
-        lane=Lane.SESSION,
-        credential=cookie,
-        credential_bytes=cookie_bytes(settings.SESSION_COOKIE_NAME, cookie),
+    with measure_cookie_auth(
+        request, lane=Lane.SESSION, cookie_name=settings.SESSION_COOKIE_NAME
     ) as cost:
         try:
-            return _session_user(request, cost, has_cookie=bool(cookie))
+            return _session_user(request, cost, has_cookie=bool(cost.credential_bytes))
         except (ConnectionInterrupted, RedisError) as e:
             raise SessionStoreUnavailableError from e
 

@@ -34,7 +34,7 @@ from accounts.authentication import jwt_cookie_user
 from accounts.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from accounts.tokens import RefreshToken
 from comparison.models import Lane
-from comparison.probe import cookie_bytes, measure_auth, user_id_of
+from comparison.probe import measure_cookie_auth, user_id_of
 from comparison.reasons import Outcome, rejection_reason
 
 # ------------------------------------------------------------------ session area
@@ -136,11 +136,8 @@ def jwt_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         raw_token = request.COOKIES.get(settings.JWT_COOKIE_ACCESS_NAME, "")
         user = None
-        with measure_auth(
-            request,
-            lane=Lane.JWT_PAGES,
-            credential=raw_token,
-            credential_bytes=cookie_bytes(settings.JWT_COOKIE_ACCESS_NAME, raw_token),
+        with measure_cookie_auth(
+            request, lane=Lane.JWT_PAGES, cookie_name=settings.JWT_COOKIE_ACCESS_NAME
         ) as cost:
             if not raw_token:
                 cost.outcome = Outcome.MISSING

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -152,3 +152,13 @@ def measure_auth(
     finally:
         cost.auth_us = (time.perf_counter_ns() - started) / 1000
         _current.reset(reset_token)
+
+
+def measure_cookie_auth(
+    request: HttpRequest, *, lane: str, cookie_name: str
+) -> AbstractContextManager[AuthCost]:
+    """``measure_auth`` for a credential that travels in a cookie."""
+    value = request.COOKIES.get(cookie_name, "")
+    return measure_auth(
+        request, lane=lane, credential=value, credential_bytes=cookie_bytes(cookie_name, value)
+    )
