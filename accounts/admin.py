@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from accounts import selectors, services
 from accounts.models import RevocationEvent, User
 
-REDIS_DOWN = "Redis is unavailable, so nothing was revoked or recorded. Try again shortly."
+REDIS_DOWN = "Redis is unavailable. {done} Nothing else was revoked or recorded; try again shortly."
 
 
 @admin.register(User)
@@ -26,13 +26,16 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Revoke access (end sessions, blacklist refresh tokens)")
     def revoke_access(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        revoked = 0
         try:
             for user in queryset:
                 services.user_revoke_access(user=user, actor=request.user)
+                revoked += 1
         except (ConnectionInterrupted, RedisError):
-            self.message_user(request, REDIS_DOWN, messages.ERROR)
+            done = f"Access was revoked for {revoked} user(s) before it failed."
+            self.message_user(request, REDIS_DOWN.format(done=done), messages.ERROR)
             return
-        self.message_user(request, f"Revoked access for {queryset.count()} user(s).")
+        self.message_user(request, f"Revoked access for {revoked} user(s).")
 
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -42,7 +45,8 @@ class UserAdmin(DjangoUserAdmin):
                     user=obj, actor=request.user, reason=RevocationEvent.Reason.DEACTIVATED
                 )
             except (ConnectionInterrupted, RedisError):
-                self.message_user(request, REDIS_DOWN, messages.ERROR)
+                done = "The user is deactivated, so no new login is possible."
+                self.message_user(request, REDIS_DOWN.format(done=done), messages.ERROR)
 
     @admin.display(description="Live sessions")
     def live_sessions(self, obj: User) -> SafeString:

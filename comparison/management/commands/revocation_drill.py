@@ -28,7 +28,7 @@ class Command(BaseCommand):
                 return
             last_second = int(elapsed)
             marks = "  ".join(
-                f"{lane}:{'ok' if state.timeline[-1][1] else 'no'}" for lane, state in lanes.items()
+                f"{lane}:{'ok' if state.last_accepted else 'no'}" for lane, state in lanes.items()
             )
             phase = "after revoke" if revoked else "before revoke"
             self.stdout.write(f"  t={elapsed:5.1f}s {phase:13}  {marks}")
