@@ -6,10 +6,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
-from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisError
 
 from accounts import selectors, services
+from accounts.exceptions import REDIS_ERRORS
 from accounts.models import RevocationEvent, User
 
 REDIS_DOWN = "Redis is unavailable. {done} Nothing else was revoked or recorded; try again shortly."
@@ -31,7 +30,7 @@ class UserAdmin(DjangoUserAdmin):
             for user in queryset:
                 services.user_revoke_access(user=user, actor=request.user)
                 revoked += 1
-        except (ConnectionInterrupted, RedisError):
+        except REDIS_ERRORS:
             done = f"Access was revoked for {revoked} user(s) before it failed."
             self.message_user(request, REDIS_DOWN.format(done=done), messages.ERROR)
             return
@@ -44,7 +43,7 @@ class UserAdmin(DjangoUserAdmin):
                 services.user_revoke_access(
                     user=obj, actor=request.user, reason=RevocationEvent.Reason.DEACTIVATED
                 )
-            except (ConnectionInterrupted, RedisError):
+            except REDIS_ERRORS:
                 done = "The user is deactivated, so no new login is possible."
                 self.message_user(request, REDIS_DOWN.format(done=done), messages.ERROR)
 

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from django.db import DatabaseError
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -18,15 +17,13 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_simplejwt import views as jwt_views
 
-from comparison.models import Lane
-from comparison.probe import measure_auth, user_id_of
-from comparison.reasons import Outcome
+from accounts import lanes
+from accounts.exceptions import DatabaseUnavailable
+from accounts.lanes import Lane
+from accounts.observers import Verdict, observe_auth
+from accounts.outcomes import Outcome
 
-
-class DatabaseUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = _("The database is unavailable; try again shortly.")
-    default_code = "database_unavailable"
+logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -44,9 +41,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         codes = exc.get_codes() if isinstance(exc, APIException) else None
         response.data["code"] = codes if isinstance(codes, str) else "invalid"
     return response
-
-
-logger = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------ documented shapes
@@ -124,11 +118,13 @@ class PingView(APIView):
 class MeView(APIView):
     """Who the credential says you are, as seen by one lane."""
 
-    lane = ""
+    lane: Lane
 
     def get(self, request: Request) -> Response:
-        user = {"id": user_id_of(request.user), "username": request.user.get_username()}
-        return Response({"lane": self.lane, "user": user, "credential": self.credential(request)})
+        user = {"id": _int_or_none(request.user.pk), "username": request.user.get_username()}
+        return Response(
+            {"lane": self.lane.name, "user": user, "credential": self.credential(request)}
+        )
 
     def credential(self, request: Request) -> dict[str, Any]:
         return {}
@@ -137,7 +133,7 @@ class MeView(APIView):
 class SessionMeView(MeView):
     """The session lane as JSON; the session probe runs when DRF reads the Django user."""
 
-    lane = Lane.SESSION
+    lane = lanes.SESSION
     authentication_classes = [SessionAuthentication]
 
     def credential(self, request: Request) -> dict[str, Any]:
@@ -145,19 +141,27 @@ class SessionMeView(MeView):
 
 
 class JWTMeView(MeView):
-    """One JWT lane; its authentication classes are given in the URLconf."""
+    """One JWT lane; the URLconf gives each its lane and authentication class."""
+
+    lane = lanes.STATELESS
 
     def perform_authentication(self, request: Request) -> None:
-        """Run the lane's authentication inside the comparison app's probe."""
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        with measure_auth(
-            request._request, lane=self.lane, credential=header, credential_bytes=len(header)
-        ) as cost:
-            if request.user is None:
-                cost.outcome = Outcome.MISSING
-            else:
-                cost.user_id = user_id_of(request.user)
+        observe_auth(request._request, lane=self.lane, step=lambda: _drf_verdict(request))
 
     def credential(self, request: Request) -> dict[str, Any]:
         token = request.auth
         return {"kind": "jwt", "jti": token["jti"], "iat": token["iat"], "exp": token["exp"]}
+
+
+def _drf_verdict(request: Request) -> Verdict:
+    # Reading request.user runs the view's authentication classes, once.
+    user = request.user
+    return Verdict(user, Outcome.MISSING if user is None else Outcome.ACCEPTED)
+
+
+def _int_or_none(value: object) -> int | None:
+    """A user id as JSON shows it: an integer, or null when the token named none."""
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None

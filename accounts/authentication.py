@@ -1,43 +1,67 @@
 """
-The three JWT verification lanes, plus the cookie reader of the /jwt/ pages.
+The JWT lanes (see ``accounts.lanes``): one authentication class each.
 
-All lanes verify the same access token (signature, algorithm, expiry, issuer,
-audience) with SimpleJWT; they differ only in what they consult afterwards:
+All of them verify the same access token (signature, algorithm, expiry,
+issuer, audience) with SimpleJWT; they differ only in what they consult
+afterwards:
 
-* ``stateless``: nothing. ``JWTStatelessUserAuthentication`` as shipped.
-* ``lookup``: the database, one query for the user. ``JWTAuthentication``.
+* ``stateless``: nothing; the user is built from the token's claims.
+* ``lookup``: the database, one query for the user row.
 * ``denylist``: Redis, one GET of the user's revocation marker.
+* ``jwt_pages``: the stateless lane, with the token read from a cookie.
+
+Each refusal is an ``AuthenticationFailed`` with the ``code`` of the check
+that failed, and a missing credential is ``None``: SimpleJWT's own shape.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisError
-from rest_framework import status
-from rest_framework.exceptions import APIException
 from rest_framework_simplejwt.authentication import (
     JWTAuthentication,
     JWTStatelessUserAuthentication,
 )
-from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
+from accounts.exceptions import REDIS_ERRORS, StoreUnavailable
 from accounts.selectors import access_token_is_revoked
+from accounts.tokens import AccessToken
 
 
-class StoreUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = _("The revocation store is unavailable; try again shortly.")
-    default_code = "store_unavailable"
+class CodedJWTAuthentication(JWTAuthentication):
+    """SimpleJWT's pipeline; a refused token keeps the code of the check that failed."""
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        try:
+            return AccessToken(raw_token)
+        except TokenError as e:
+            raise InvalidToken(e.args[0], code=e.args[0].code) from e
+
+    def get_user(self, validated_token: Token) -> object:
+        if api_settings.USER_ID_CLAIM not in validated_token:
+            raise AuthenticationFailed(
+                _("Token contained no recognizable user identification"), code="token_no_user"
+            )
+        return super().get_user(validated_token)
 
 
-class DenylistJWTAuthentication(JWTStatelessUserAuthentication):
+class LookupJWTAuthentication(CodedJWTAuthentication):
+    """The ``lookup`` lane: the token, then the user row."""
+
+
+class StatelessJWTAuthentication(CodedJWTAuthentication, JWTStatelessUserAuthentication):
+    """The ``stateless`` lane: the token alone."""
+
+
+class DenylistJWTAuthentication(StatelessJWTAuthentication):
     """
-    Stateless verification, then one Redis read: has the user been revoked
-    since this token was issued? No database query.
+    The ``denylist`` lane: stateless verification, then one Redis read: has
+    the user been revoked since this token was issued? No database query.
     """
 
     def get_user(self, validated_token: Token) -> TokenUser:
@@ -46,7 +70,7 @@ class DenylistJWTAuthentication(JWTStatelessUserAuthentication):
             revoked = access_token_is_revoked(
                 token=validated_token, user_id=validated_token[api_settings.USER_ID_CLAIM]
             )
-        except (ConnectionInterrupted, RedisError) as e:
+        except REDIS_ERRORS as e:
             # Never accept a token that could not be checked.
             raise StoreUnavailable from e
         if revoked:
@@ -54,19 +78,16 @@ class DenylistJWTAuthentication(JWTStatelessUserAuthentication):
         return user
 
 
-LANES: dict[str, type[JWTAuthentication]] = {
-    "stateless": JWTStatelessUserAuthentication,
-    "lookup": JWTAuthentication,
-    "denylist": DenylistJWTAuthentication,
-}
-
-
-def jwt_cookie_user(raw_token: str) -> TokenUser:
+class JWTCookieAuthentication(StatelessJWTAuthentication):
     """
-    The user named by an access token from a cookie; raises like the lanes do.
-
-    The /jwt/ pages verify statelessly, like a pure JWT deployment: revocation
-    reaches them when the access token expires and its refresh is refused.
+    The ``jwt_pages`` lane: the stateless lane, reading the access token from
+    its HttpOnly cookie. Revocation reaches these pages when the access token
+    expires and its refresh is refused, as in a pure JWT deployment.
     """
-    authentication = JWTStatelessUserAuthentication()
-    return authentication.get_user(authentication.get_validated_token(raw_token.encode()))
+
+    def authenticate(self, request: HttpRequest) -> tuple[TokenUser, Token] | None:  # type: ignore[override]
+        raw_token = request.COOKIES.get(settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME)
+        if not raw_token:
+            return None
+        validated_token = self.get_validated_token(raw_token.encode())
+        return self.get_user(validated_token), validated_token

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from rest_framework_simplejwt.settings import api_settings
 
 MIN_KEY_BYTES = 32
 BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
@@ -20,10 +21,10 @@ BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
 
 def production_problems() -> list[str]:
     """What is wrong with the settings for production; empty outside DJANGO_SECURE."""
-    if not settings.SECURE:
+    if not settings.ACCOUNTS_PRODUCTION_CHECKS:
         return []
     problems = []
-    signing_key = settings.SIMPLE_JWT["SIGNING_KEY"]
+    signing_key = api_settings.SIGNING_KEY
     if settings.DEBUG:
         problems.append("DEBUG is on: set DJANGO_DEBUG=0.")
     if len(signing_key.encode()) < MIN_KEY_BYTES or len(set(signing_key)) < MIN_KEY_BYTES // 4:

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
 
@@ -12,16 +12,16 @@ class User(AbstractUser):
         help_text="A throwaway account the playground made for one browser.",
     )
 
-    def save(self, *args, **kwargs) -> None:
-        # AbstractBaseUser.set_password() leaves the raw password in _password
-        # until the next save; that is the one place every password change
-        # passes through (admin, forms, shell), so revocation hooks in here.
-        password_changed = self._password is not None and not self._state.adding
-        super().save(*args, **kwargs)
-        if password_changed:
-            from accounts.services import user_password_changed
+    @property
+    def password_is_changing(self) -> bool:
+        """
+        Whether the coming save stores a new password for an existing user.
 
-            transaction.on_commit(lambda: user_password_changed(user=self))
+        AbstractBaseUser.set_password() leaves the raw password in _password
+        until the next save: the one place every password change passes
+        through (admin, forms, shell). ``accounts.signals`` revokes on it.
+        """
+        return self._password is not None and not self._state.adding
 
 
 class RevocationEvent(models.Model):

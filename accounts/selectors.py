@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -40,5 +41,7 @@ def access_token_is_revoked(*, token: Token, user_id: int | str) -> bool:
     Raises the cache's connection error when Redis cannot answer: a token that
     could not be checked is never taken as good.
     """
-    revoked_before = caches["default"].get(denylist_marker_key(user_id=user_id))
+    revoked_before = caches[settings.ACCOUNTS_REVOCATION_CACHE_ALIAS].get(
+        denylist_marker_key(user_id=user_id)
+    )
     return revoked_before is not None and token["iat"] <= revoked_before

@@ -4,22 +4,15 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
-from rest_framework.exceptions import APIException
+from rest_framework import exceptions
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
+from accounts.exceptions import TooManyAttempts
 from accounts.services import refresh_token_reuse_check, refresh_token_spend
 from accounts.tokens import RefreshToken
-
-
-class TooManyAttempts(APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_detail = _("Too many failed attempts. Try again later.")
-    default_code = "too_many_attempts"
 
 
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):

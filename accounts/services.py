@@ -22,13 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import UntypedToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.models import RevocationEvent, User
 from accounts.selectors import denylist_marker_key, user_refresh_token_list
 from accounts.session_index import SessionIndex
-from accounts.tokens import FAMILY_CLAIM
+from accounts.tokens import FAMILY_CLAIM, UntypedToken
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -98,14 +97,13 @@ def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int
 # ------------------------------------------------------------------ JWT
 def user_denylist_mark(*, user: User) -> None:
     """Make the denylist lane reject every access token issued to the user until now."""
-    jwt_settings = settings.SIMPLE_JWT
     # Past this, no token issued before the mark can still be valid.
     lifetime = (
-        jwt_settings["ACCESS_TOKEN_LIFETIME"]
-        + jwt_settings["REFRESH_TOKEN_LIFETIME"]
-        + jwt_settings["LEEWAY"]
+        api_settings.ACCESS_TOKEN_LIFETIME
+        + api_settings.REFRESH_TOKEN_LIFETIME
+        + api_settings.LEEWAY
     )
-    caches["default"].set(
+    caches[settings.ACCOUNTS_REVOCATION_CACHE_ALIAS].set(
         denylist_marker_key(user_id=user.pk),
         int(time.time()),
         timeout=int(lifetime.total_seconds()),

@@ -61,7 +61,7 @@ class SessionIndex:
     def add(self, session_key: str, metadata: dict[str, Any]) -> None:
         with self.redis.pipeline() as pipe:
             pipe.hset(self.key, session_key, json.dumps(metadata))
-            pipe.expire(self.key, settings.SESSION_ABSOLUTE_TIMEOUT)
+            pipe.expire(self.key, settings.ACCOUNTS_SESSION_ABSOLUTE_TIMEOUT)
             pipe.execute()
 
     def remove(self, session_key: str) -> None:

@@ -13,15 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.sessions.backends import cache
-from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisError
+
+from accounts.exceptions import REDIS_ERRORS
 
 
 class SessionStore(cache.SessionStore):
     def load(self) -> dict[str, Any]:
         try:
             session_data = self._cache.get(self.cache_key)
-        except (ConnectionInterrupted, RedisError):
+        except REDIS_ERRORS:
             raise
         except Exception:  # the upstream behaviour, for invalid keys
             session_data = None

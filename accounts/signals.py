@@ -1,14 +1,22 @@
-"""Keep the per-user session index in step with Django's login and logout."""
+"""
+Receivers that keep the accounts app in step with Django: the session index
+follows login and logout, a password change revokes, and the auth observer is
+looked up again when its setting changes. Each only calls a service.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.core.signals import setting_changed
+from django.db import transaction
+from django.db.models.signals import post_save, pre_save
 from django.http import HttpRequest
 
 from accounts.models import User
-from accounts.services import session_register, session_unregister
+from accounts.observers import auth_observer
+from accounts.services import session_register, session_unregister, user_password_changed
 
 
 def on_user_logged_in(sender: type, request: HttpRequest, user: User, **kwargs: Any) -> None:
@@ -23,6 +31,25 @@ def on_user_logged_out(
         session_unregister(user=user, session_key=request.session.session_key)
 
 
+def on_user_pre_save(sender: type, instance: User, **kwargs: Any) -> None:
+    # post_save comes after the save has cleared the raw password.
+    instance._revoke_on_save = instance.password_is_changing
+
+
+def on_user_post_save(sender: type, instance: User, **kwargs: Any) -> None:
+    if getattr(instance, "_revoke_on_save", False):
+        instance._revoke_on_save = False
+        transaction.on_commit(lambda: user_password_changed(user=instance))
+
+
+def on_setting_changed(setting: str, **kwargs: Any) -> None:
+    if setting == "ACCOUNTS_AUTH_OBSERVER":
+        auth_observer.cache_clear()
+
+
 def connect() -> None:
     user_logged_in.connect(on_user_logged_in, dispatch_uid="accounts.session_register")
     user_logged_out.connect(on_user_logged_out, dispatch_uid="accounts.session_unregister")
+    pre_save.connect(on_user_pre_save, sender=User, dispatch_uid="accounts.password_pre_save")
+    post_save.connect(on_user_post_save, sender=User, dispatch_uid="accounts.password_revoke")
+    setting_changed.connect(on_setting_changed, dispatch_uid="accounts.auth_observer")

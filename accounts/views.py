@@ -26,16 +26,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 
-from accounts import selectors, services
-from accounts.authentication import jwt_cookie_user
+from accounts import lanes, selectors, services
+from accounts.authentication import JWTCookieAuthentication
+from accounts.observers import Verdict, observe_auth
+from accounts.outcomes import Outcome
 from accounts.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from accounts.tokens import RefreshToken
-from comparison.models import Lane
-from comparison.probe import measure_cookie_auth, user_id_of
-from comparison.reasons import Outcome, rejection_reason
 
 # ------------------------------------------------------------------ session area
 
@@ -97,29 +96,41 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 def _set_jwt_cookies(response: HttpResponse, *, refresh: str, access: str) -> None:
-    jwt_settings = settings.SIMPLE_JWT
-    common = {"secure": settings.JWT_COOKIE_SECURE, "httponly": True, "samesite": "Strict"}
+    common = {
+        "secure": settings.ACCOUNTS_JWT_COOKIE_SECURE,
+        "httponly": True,
+        "samesite": "Strict",
+    }
     response.set_cookie(
-        settings.JWT_COOKIE_ACCESS_NAME,
+        settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME,
         access,
-        max_age=int(jwt_settings["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+        max_age=int(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
         path="/",
         **common,
     )
     response.set_cookie(
-        settings.JWT_COOKIE_REFRESH_NAME,
+        settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME,
         refresh,
-        max_age=int(jwt_settings["REFRESH_TOKEN_LIFETIME"].total_seconds()),
-        path=settings.JWT_COOKIE_REFRESH_PATH,
+        max_age=int(api_settings.REFRESH_TOKEN_LIFETIME.total_seconds()),
+        path=settings.ACCOUNTS_JWT_REFRESH_COOKIE_PATH,
         **common,
     )
 
 
 def _delete_jwt_cookies(response: HttpResponse) -> None:
-    response.delete_cookie(settings.JWT_COOKIE_ACCESS_NAME, path="/", samesite="Strict")
+    response.delete_cookie(settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME, path="/", samesite="Strict")
     response.delete_cookie(
-        settings.JWT_COOKIE_REFRESH_NAME, path=settings.JWT_COOKIE_REFRESH_PATH, samesite="Strict"
+        settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME,
+        path=settings.ACCOUNTS_JWT_REFRESH_COOKIE_PATH,
+        samesite="Strict",
     )
+
+
+def _jwt_cookie_verdict(request: HttpRequest) -> Verdict:
+    authenticated = JWTCookieAuthentication().authenticate(request)
+    if authenticated is None:
+        return Verdict(None, Outcome.MISSING)
+    return Verdict(authenticated[0], Outcome.ACCEPTED)
 
 
 def jwt_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -134,20 +145,12 @@ def jwt_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        raw_token = request.COOKIES.get(settings.JWT_COOKIE_ACCESS_NAME, "")
-        user = None
-        with measure_cookie_auth(
-            request, lane=Lane.JWT_PAGES, cookie_name=settings.JWT_COOKIE_ACCESS_NAME
-        ) as cost:
-            if not raw_token:
-                cost.outcome = Outcome.MISSING
-            else:
-                try:
-                    user = jwt_cookie_user(raw_token)
-                except (InvalidToken, AuthenticationFailed) as exc:
-                    cost.outcome = rejection_reason(exc)
-                else:
-                    cost.user_id = user_id_of(user)
+        try:
+            user = observe_auth(
+                request, lane=lanes.JWT_PAGES, step=lambda: _jwt_cookie_verdict(request)
+            ).user
+        except AuthenticationFailed:
+            user = None
         if user is None:
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('accounts:jwt-refresh')}?{query}")
@@ -184,7 +187,7 @@ def jwt_refresh(request: HttpRequest) -> HttpResponse:
     """
     login_url = f"{reverse('accounts:jwt-login')}?{urlencode({'next': _safe_next(request, '')})}"
     serializer = TokenRefreshSerializer(
-        data={"refresh": request.COOKIES.get(settings.JWT_COOKIE_REFRESH_NAME, "")}
+        data={"refresh": request.COOKIES.get(settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME, "")}
     )
     try:
         serializer.is_valid(raise_exception=True)
@@ -199,7 +202,7 @@ def jwt_refresh(request: HttpRequest) -> HttpResponse:
 
 def _refresh_cookie_token(request: HttpRequest) -> RefreshToken | None:
     try:
-        return RefreshToken(request.COOKIES.get(settings.JWT_COOKIE_REFRESH_NAME, ""))
+        return RefreshToken(request.COOKIES.get(settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME, ""))
     except TokenError:
         return None
 

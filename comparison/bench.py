@@ -34,9 +34,10 @@ from django.core.management import call_command
 from django.db import connections
 from django.db.models import Sum
 from django_redis import get_redis_connection
+from rest_framework_simplejwt.settings import api_settings
 
 from accounts.models import User
-from comparison.models import AuthRollup, AuthSample, Lane
+from comparison.models import AuthRollup, AuthSample
 from comparison.seed import seed_samples
 from comparison.site_client import SiteClient
 from config.cluster import Cluster
@@ -73,11 +74,11 @@ TARGETS = [
 ]
 # The lane whose samples give each target's auth time.
 SAMPLE_LANE = {
-    "session": Lane.SESSION,
-    "stateless": Lane.STATELESS,
-    "lookup": Lane.LOOKUP,
-    "denylist": Lane.DENYLIST,
-    "jwt_pages": Lane.JWT_PAGES,
+    "session": "session",
+    "stateless": "stateless",
+    "lookup": "lookup",
+    "denylist": "denylist",
+    "jwt_pages": "jwt_pages",
 }
 RECORDING_ON, RECORDING_OFF = "recording on", "recording off"
 ONE, TWO = "1 instance", "2 instances"
@@ -101,16 +102,15 @@ def measure_floors(*, token: str, user_id: int) -> dict[str, float]:
     """The cheapest possible version of each step the lanes take."""
     redis = get_redis_connection("default")
     redis.set("authbench:floor", "x")
-    jwt_settings = settings.SIMPLE_JWT
     return {
         "redis_get": _median_us(lambda: redis.get("authbench:floor"), batch=500),
         "pyjwt_verify": _median_us(
             lambda: jwt.decode(
                 token,
-                jwt_settings["SIGNING_KEY"],
-                algorithms=[jwt_settings["ALGORITHM"]],
-                audience=jwt_settings["AUDIENCE"],
-                issuer=jwt_settings["ISSUER"],
+                api_settings.SIGNING_KEY,
+                algorithms=[api_settings.ALGORITHM],
+                audience=api_settings.AUDIENCE,
+                issuer=api_settings.ISSUER,
             ),
             batch=1000,
         ),
@@ -198,7 +198,7 @@ def credentials(base: str) -> dict[str, str]:
     pages.log_in("/jwt/login/", "authbench", PASSWORD)
     access = SiteClient(base).token_pair("authbench", PASSWORD)["access"]
     session_name = settings.SESSION_COOKIE_NAME
-    access_name = settings.JWT_COOKIE_ACCESS_NAME
+    access_name = settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME
     return {
         "": "",
         "session": f"Cookie: {session_name}={session.cookie(session_name)}",

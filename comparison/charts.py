@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from accounts.lanes import BY_NAME
 from comparison.stats import BOUNDS_US, OVERFLOW
 
 WIDTH = 640
@@ -30,6 +31,7 @@ class Bar:
 class HistogramRow:
     lane: str
     label: str
+    colour: str
     top: float
     bars: list[Bar]
     total: int
@@ -74,6 +76,7 @@ def latency_histograms(summaries: list) -> dict:
             HistogramRow(
                 lane=summary.lane,
                 label=summary.label,
+                colour=summary.colour,
                 top=top,
                 bars=bars,
                 total=sum(summary.histogram),
@@ -90,6 +93,7 @@ def latency_histograms(summaries: list) -> dict:
 @dataclass(frozen=True)
 class Line:
     lane: str
+    colour: str
     points: str
     total: int
 
@@ -102,6 +106,7 @@ def timeline(axis: list[datetime], series: dict[str, list[int]]) -> dict:
     lines = [
         Line(
             lane=lane,
+            colour=BY_NAME[lane].colour,
             points=" ".join(
                 f"{LEFT + i * step:.1f},{bottom - (bottom - top) * value / peak:.1f}"
                 for i, value in enumerate(values)

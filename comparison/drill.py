@@ -21,21 +21,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.lanes import LANES, Credential
 from accounts.models import RevocationEvent, User
+from accounts.outcomes import Outcome
 from accounts.serializers import TokenObtainPairSerializer
 from accounts.services import user_revoke_access
-from comparison.models import DrillRun, Lane
-from comparison.reasons import Outcome
+from comparison.models import DrillRun
 from comparison.recorder import recorder
 from comparison.selectors import revocation_bounds
-
-LANE_URLS = {
-    Lane.SESSION: "accounts:session-profile",
-    Lane.JWT_PAGES: "accounts:jwt-profile",
-    Lane.STATELESS: "api-jwt:stateless-me",
-    Lane.LOOKUP: "api-jwt:lookup-me",
-    Lane.DENYLIST: "api-jwt:denylist-me",
-}
 
 
 @dataclass
@@ -68,24 +61,25 @@ def _client() -> Client:
 
 
 def _signed_in_clients(user: User, password: str, access_lifetime: int) -> dict[str, tuple]:
-    session = _client()
-    session.post(
-        reverse("accounts:session-login"), {"username": user.username, "password": password}
-    )
+    """One client per lane, each holding that lane's credential; lane name -> (client, headers)."""
     refresh = TokenObtainPairSerializer.get_token(user)
     access = refresh.access_token
     # The drill's own, short lifetime, so that expiry arrives within the drill.
     access.set_exp(lifetime=timedelta(seconds=access_lifetime))
-    pages = _client()
-    pages.cookies[settings.JWT_COOKIE_ACCESS_NAME] = str(access)
-    api = {"HTTP_AUTHORIZATION": f"Bearer {access}"}
-    return {
-        Lane.SESSION: (session, {}),
-        Lane.JWT_PAGES: (pages, {}),
-        Lane.STATELESS: (_client(), api),
-        Lane.LOOKUP: (_client(), api),
-        Lane.DENYLIST: (_client(), api),
-    }
+    clients = {}
+    for lane in LANES:
+        client, headers = _client(), {}
+        if lane.credential is Credential.SESSION_COOKIE:
+            client.post(
+                reverse("accounts:session-login"),
+                {"username": user.username, "password": password},
+            )
+        elif lane.credential is Credential.ACCESS_COOKIE:
+            client.cookies[settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME] = str(access)
+        else:
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {access}"}
+        clients[lane.name] = (client, headers)
+    return clients
 
 
 def run_drill(
@@ -103,7 +97,10 @@ def run_drill(
     )
     clients = _signed_in_clients(user, password, access_lifetime)
     bounds = revocation_bounds(access_lifetime=access_lifetime)
-    lanes = {lane: LaneProgress(lane=lane, bound_seconds=bounds[lane]) for lane in LANE_URLS}
+    lanes = {
+        lane.name: LaneProgress(lane=lane.name, bound_seconds=bounds[lane.name]) for lane in LANES
+    }
+    paths = {lane.name: lane.path for lane in LANES}
     event: RevocationEvent | None = None
     revoked_clock = 0.0
     start = time.monotonic()
@@ -113,7 +110,7 @@ def run_drill(
             event = user_revoke_access(user=user, actor=None, reason=RevocationEvent.Reason.DRILL)
             revoked_clock = time.monotonic()
         for lane, (client, headers) in clients.items():
-            response = client.get(reverse(LANE_URLS[lane]), **headers)
+            response = client.get(paths[lane], **headers)
             outcome = response.wsgi_request.auth_cost.outcome
             accepted = outcome == Outcome.ACCEPTED
             state = lanes[lane]

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from rest_framework_simplejwt.settings import api_settings
 
 from comparison import selectors
 
@@ -86,14 +87,13 @@ def _sample_token() -> dict:
         "user_id": "example",
         "username": "example",
         "aud": EXAMPLE_AUDIENCE,
-        "iss": settings.SIMPLE_JWT["ISSUER"],
+        "iss": api_settings.ISSUER,
     }
 
 
 def _mistakes_context() -> dict:
     claims = _sample_token()
-    jwt_settings = settings.SIMPLE_JWT
-    encoded = jwt.encode(claims, jwt_settings["SIGNING_KEY"], algorithm=jwt_settings["ALGORITHM"])
+    encoded = jwt.encode(claims, api_settings.SIGNING_KEY, algorithm=api_settings.ALGORITHM)
     header, payload, signature = encoded.split(".")
     tampered_claims = {**claims, "user_id": "1", "username": "admin"}
     return {
@@ -139,14 +139,14 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
         "page": guide_page,
         "pages": PAGES,
         "summaries": summaries,
-        "jwt": settings.SIMPLE_JWT,
+        "jwt": api_settings,
         "session_cookie_name": settings.SESSION_COOKIE_NAME,
         "session_idle": settings.SESSION_COOKIE_AGE,
-        "session_absolute": settings.SESSION_ABSOLUTE_TIMEOUT,
-        "access_cookie_name": settings.JWT_COOKIE_ACCESS_NAME,
-        "refresh_cookie_name": settings.JWT_COOKIE_REFRESH_NAME,
-        "refresh_cookie_path": settings.JWT_COOKIE_REFRESH_PATH,
-        "cookie_secure": settings.SECURE,
+        "session_absolute": settings.ACCOUNTS_SESSION_ABSOLUTE_TIMEOUT,
+        "access_cookie_name": settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME,
+        "refresh_cookie_name": settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME,
+        "refresh_cookie_path": settings.ACCOUNTS_JWT_REFRESH_COOKIE_PATH,
+        "cookie_secure": settings.SESSION_COOKIE_SECURE,
         "sent_cookies": {name: len(value) for name, value in request.COOKIES.items()},
     }
     if slug == "mistakes":

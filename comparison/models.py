@@ -12,24 +12,16 @@ Where measurements are kept, bounded.
 
 from django.db import models
 
-from comparison.reasons import Outcome
+from accounts.lanes import lane_choices
+from accounts.outcomes import Outcome
 
-
-class Lane(models.TextChoices):
-    SESSION = "session", "Session (Redis)"
-    JWT_PAGES = "jwt_pages", "JWT pages (cookie, stateless)"
-    STATELESS = "stateless", "JWT stateless"
-    LOOKUP = "lookup", "JWT + user lookup"
-    DENYLIST = "denylist", "JWT + Redis denylist"
-
-
-INSTANCE_HELP = "Which app instance served the request (settings.INSTANCE_NAME)."
+INSTANCE_HELP = "Which app instance served the request (settings.COMPARISON_INSTANCE_NAME)."
 
 
 class AuthSample(models.Model):
     at = models.DateTimeField(db_index=True)
     instance = models.CharField(max_length=64, default="", help_text=INSTANCE_HELP)
-    lane = models.CharField(max_length=16, choices=Lane.choices)
+    lane = models.CharField(max_length=16, choices=lane_choices)
     path = models.CharField(max_length=200)
     status = models.PositiveSmallIntegerField()
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
@@ -53,7 +45,7 @@ class AuthSample(models.Model):
 class AuthRollup(models.Model):
     minute = models.DateTimeField()
     instance = models.CharField(max_length=64, default="", help_text=INSTANCE_HELP)
-    lane = models.CharField(max_length=16, choices=Lane.choices)
+    lane = models.CharField(max_length=16, choices=lane_choices)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     requests = models.PositiveBigIntegerField(default=0)
     auth_us_sum = models.FloatField(default=0)
@@ -76,7 +68,7 @@ class AuthRollup(models.Model):
 class LatencyBucket(models.Model):
     day = models.DateField()
     instance = models.CharField(max_length=64, default="", help_text=INSTANCE_HELP)
-    lane = models.CharField(max_length=16, choices=Lane.choices)
+    lane = models.CharField(max_length=16, choices=lane_choices)
     bucket = models.PositiveSmallIntegerField(help_text="Index into comparison.stats.BOUNDS_US.")
     requests = models.PositiveBigIntegerField(default=0)
 

@@ -4,7 +4,7 @@ requests to this site.
 
 A visitor gets a throwaway account of their own, named by a signed cookie, so
 the "Revoke (as admin)" button can only ever revoke the visitor's own demo
-user. Credentials issued here are short-lived (``PLAYGROUND_CREDENTIAL_SECONDS``)
+user. Credentials issued here are short-lived (``COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS``)
 so that expiry can be watched rather than simulated.
 """
 
@@ -21,7 +21,9 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework_simplejwt.settings import api_settings
 
+from accounts.lanes import api_lanes
 from accounts.models import RevocationEvent, User
 from accounts.serializers import TokenObtainPairSerializer
 from accounts.services import demo_user_create, user_revoke_access
@@ -33,8 +35,8 @@ DEMO_COOKIE_SALT = "comparison.playground"
 @require_GET
 def playground(request: HttpRequest) -> HttpResponse:
     context = {
-        "lanes": ["stateless", "lookup", "denylist"],
-        "credential_seconds": settings.PLAYGROUND_CREDENTIAL_SECONDS,
+        "lanes": api_lanes(),
+        "credential_seconds": settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS,
     }
     return render(request, "comparison/playground.html", context)
 
@@ -61,7 +63,7 @@ def _answer(request: HttpRequest, user: User, data: dict) -> JsonResponse:
         max_age=int(timedelta(days=1).total_seconds()),
         httponly=True,
         samesite="Strict",
-        secure=settings.SECURE,
+        secure=settings.SESSION_COOKIE_SECURE,
     )
     return response
 
@@ -71,7 +73,7 @@ def _answer(request: HttpRequest, user: User, data: dict) -> JsonResponse:
 def session_login(request: HttpRequest) -> JsonResponse:
     user = _demo_user(request)
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    seconds = settings.PLAYGROUND_CREDENTIAL_SECONDS
+    seconds = settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS
     # A real, short Redis TTL: the session disappears from the store by itself.
     request.session.set_expiry(seconds)
     return _answer(request, user, {"expires_at": time.time() + seconds})
@@ -91,14 +93,14 @@ def jwt_login(request: HttpRequest) -> JsonResponse:
     user = _demo_user(request)
     refresh = TokenObtainPairSerializer.get_token(user)
     access = refresh.access_token
-    access.set_exp(lifetime=timedelta(seconds=settings.PLAYGROUND_CREDENTIAL_SECONDS))
+    access.set_exp(lifetime=timedelta(seconds=settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS))
     return _answer(
         request,
         user,
         {
             "access": str(access),
             "refresh": str(refresh),
-            "leeway_seconds": settings.SIMPLE_JWT["LEEWAY"].total_seconds(),
+            "leeway_seconds": api_settings.LEEWAY.total_seconds(),
         },
     )
 

@@ -6,7 +6,7 @@ The counts come from real hooks, not estimates: SQL through Django's
 that django-redis is configured to use (``CountingConnection``), which counts
 each packet of commands sent and answered, so a pipeline is one round trip.
 
-Only work done inside ``measure_auth()`` is counted, on this thread or task:
+Only work done inside ``observe()`` is counted, on this thread or task:
 the probe lives in a context variable.
 """
 
@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +24,9 @@ from django.http import HttpRequest
 from redis.connection import Connection, ConnectionPool
 from redis.sentinel import SentinelConnectionPool, SentinelManagedConnection
 
-from comparison.reasons import ACCEPTED, rejection_reason
+from accounts.lanes import Lane
+from accounts.observers import Verdict
+from accounts.outcomes import Outcome, outcome_of
 
 _current: ContextVar[AuthCost | None] = ContextVar("auth_cost", default=None)
 
@@ -37,7 +38,7 @@ class AuthCost:
     lane: str
     credential_bytes: int
     credential_id: str
-    outcome: str = ACCEPTED
+    outcome: str = Outcome.ACCEPTED
     user_id: int | None = None
     auth_us: float = 0.0
     redis_round_trips: int = 0
@@ -45,7 +46,7 @@ class AuthCost:
 
     @property
     def accepted(self) -> bool:
-        return self.outcome == ACCEPTED
+        return self.outcome == Outcome.ACCEPTED
 
     def count_query(
         self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
@@ -106,7 +107,7 @@ class CountingSentinelConnectionPool(SentinelConnectionPool):
         super().__init__(service_name, sentinel_manager, **kwargs)
 
 
-def user_id_of(user: Any) -> int | None:
+def _user_id(user: Any) -> int | None:
     """The user's id as stored with samples; None when a token names no integer id."""
     try:
         return int(user.pk)
@@ -119,25 +120,17 @@ def credential_fingerprint(credential: str) -> str:
     return hashlib.sha256(credential.encode()).hexdigest()[:16] if credential else ""
 
 
-def cookie_bytes(name: str, value: str) -> int:
-    """Bytes a cookie takes in the Cookie header (``name=value``); 0 when absent."""
-    return len(name) + 1 + len(value.encode()) if value else 0
-
-
-@contextmanager
-def measure_auth(
-    request: HttpRequest, *, lane: str, credential: str, credential_bytes: int
-) -> Iterator[AuthCost]:
+def observe(request: HttpRequest, *, lane: Lane, step: Callable[[], Verdict]) -> Verdict:
     """
-    Time and count the authentication step run inside the block.
-
-    An exception escaping the block marks the outcome with its rejection
-    reason and goes on; the caller marks other rejections itself. The cost is
-    left on ``request.auth_cost`` for the receipt and the recorder.
+    The ``accounts.observers.AuthObserver`` of this app: time and count one
+    authentication step, and leave its cost on ``request.auth_cost`` for the
+    receipt and the recorder. A step that raises is recorded with the outcome
+    its error's code maps to, and the error goes on.
     """
+    credential = lane.sent_credential(request)
     cost = AuthCost(
-        lane=lane,
-        credential_bytes=credential_bytes,
+        lane=lane.name,
+        credential_bytes=len(credential.encode()),
         credential_id=credential_fingerprint(credential),
     )
     request.auth_cost = cost
@@ -145,20 +138,14 @@ def measure_auth(
     started = time.perf_counter_ns()
     try:
         with connection.execute_wrapper(cost.count_query):
-            yield cost
+            verdict = step()
     except Exception as exc:
-        cost.outcome = rejection_reason(exc)
+        cost.outcome = outcome_of(exc)
         raise
     finally:
         cost.auth_us = (time.perf_counter_ns() - started) / 1000
         _current.reset(reset_token)
-
-
-def measure_cookie_auth(
-    request: HttpRequest, *, lane: str, cookie_name: str
-) -> AbstractContextManager[AuthCost]:
-    """``measure_auth`` for a credential that travels in a cookie."""
-    value = request.COOKIES.get(cookie_name, "")
-    return measure_auth(
-        request, lane=lane, credential=value, credential_bytes=cookie_bytes(cookie_name, value)
-    )
+    cost.outcome = verdict.outcome
+    if verdict.accepted:
+        cost.user_id = _user_id(verdict.user)
+    return verdict

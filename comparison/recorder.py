@@ -123,7 +123,7 @@ def _insert_raw(batch: list[Sample]) -> None:
     # Names come from the model; values travel as parameters.
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
     keep = settings.COMPARISON_RAW_SAMPLES_KEPT
-    instance = settings.INSTANCE_NAME
+    instance = settings.COMPARISON_INSTANCE_NAME
     rows = [
         (
             ops.adapt_datetimefield_value(sample.at),
@@ -156,7 +156,7 @@ def store_batch(batch: list[Sample]) -> None:
 
 
 def _add_rollups(batch: list[Sample]) -> None:
-    instance = settings.INSTANCE_NAME
+    instance = settings.COMPARISON_INSTANCE_NAME
     groups: dict[tuple[datetime, str, str], list[AuthCost]] = defaultdict(list)
     for sample in batch:
         minute = sample.at.replace(second=0, microsecond=0)
@@ -177,7 +177,7 @@ def _add_latency(batch: list[Sample]) -> None:
     counts = Counter(
         (sample.at.date(), sample.cost.lane, bucket_of(sample.cost.auth_us)) for sample in batch
     )
-    instance = settings.INSTANCE_NAME
+    instance = settings.COMPARISON_INSTANCE_NAME
     for (day, lane, bucket), requests in counts.items():
         key = {"day": day, "instance": instance, "lane": lane, "bucket": bucket}
         increment(LatencyBucket, key, {"requests": requests})

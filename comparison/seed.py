@@ -15,8 +15,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from comparison.models import AuthRollup, AuthSample, Lane, LatencyBucket
-from comparison.reasons import Outcome
+from accounts import lanes
+from accounts.outcomes import Outcome
+from comparison.models import AuthRollup, AuthSample, LatencyBucket
 from comparison.recorder import increment
 from comparison.stats import bucket_of
 
@@ -24,11 +25,11 @@ SYNTHETIC_PATH = "/synthetic/"
 
 # lane -> (median auth µs, Redis round trips, SQL queries, credential bytes)
 PROFILES = {
-    Lane.SESSION: (250.0, 1, 1, 42),
-    Lane.JWT_PAGES: (45.0, 0, 0, 300),
-    Lane.STATELESS: (45.0, 0, 0, 300),
-    Lane.LOOKUP: (180.0, 0, 1, 300),
-    Lane.DENYLIST: (140.0, 1, 0, 300),
+    lanes.SESSION.name: (250.0, 1, 1, 42),
+    lanes.JWT_PAGES.name: (45.0, 0, 0, 300),
+    lanes.STATELESS.name: (45.0, 0, 0, 300),
+    lanes.LOOKUP.name: (180.0, 0, 1, 300),
+    lanes.DENYLIST.name: (140.0, 1, 0, 300),
 }
 REJECTIONS = [Outcome.EXPIRED, Outcome.MISSING, Outcome.BAD_SIGNATURE]
 
@@ -40,13 +41,13 @@ def seed_samples(*, requests: int, days: int = 7, using: str = "default", seed: 
     earliest = AuthRollup.objects.using(using).order_by("minute").values_list("minute", flat=True)
     now = earliest.first() or timezone.now().replace(second=0, microsecond=0)
     span_minutes = days * 24 * 60
-    lanes = list(PROFILES)
+    lane_names = list(PROFILES)
     rollups: dict[tuple, list[float]] = {}
     latency: Counter = Counter()
     raw: list[AuthSample] = []
     keep_raw = settings.COMPARISON_RAW_SAMPLES_KEPT
     for i in range(requests):
-        lane = lanes[i % len(lanes)]
+        lane = lane_names[i % len(lane_names)]
         median, redis_trips, queries, size = PROFILES[lane]
         auth_us = rng.lognormvariate(0, 0.35) * median
         outcome = Outcome.ACCEPTED if rng.random() > 0.03 else rng.choice(REJECTIONS)

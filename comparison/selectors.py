@@ -5,28 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Count, Min, Sum
 from django.utils import timezone
+from rest_framework_simplejwt.settings import api_settings
 
+from accounts import lanes
 from accounts.models import RevocationEvent
+from accounts.outcomes import Outcome
 from comparison.models import (
     AuthRollup,
     AuthSample,
     BenchmarkRun,
     DrillRun,
-    Lane,
     LatencyBucket,
     RecorderDrop,
 )
-from comparison.reasons import ACCEPTED, Outcome
 from comparison.stats import BUCKET_COUNT, percentile
+
+ACCEPTED = Outcome.ACCEPTED
 
 
 @dataclass
 class LaneSummary:
     lane: str
     label: str
+    colour: str
     requests: int = 0
     accepted: int = 0
     auth_us_sum: float = 0.0
@@ -76,7 +79,10 @@ def instance_names() -> list[str]:
 def lane_summaries(*, instance: str | None = None) -> list[LaneSummary]:
     """Every lane's totals, lookups per request, rejections and latency histogram."""
     where = {} if instance is None else {"instance": instance}
-    summaries = {lane.value: LaneSummary(lane=lane.value, label=lane.label) for lane in Lane}
+    summaries = {
+        lane.name: LaneSummary(lane=lane.name, label=lane.label, colour=lane.colour)
+        for lane in lanes.LANES
+    }
     rollups = (
         AuthRollup.objects.filter(**where)
         .values("lane", "outcome")
@@ -120,7 +126,7 @@ def requests_per_minute(
     start = end - timedelta(minutes=minutes - 1)
     axis = [start + timedelta(minutes=i) for i in range(minutes)]
     index = {minute: i for i, minute in enumerate(axis)}
-    series: dict[str, list[int]] = {lane.value: [0] * minutes for lane in Lane}
+    series: dict[str, list[int]] = {lane.name: [0] * minutes for lane in lanes.LANES}
     where = {} if instance is None else {"instance": instance}
     rows = (
         AuthRollup.objects.filter(minute__gte=start, **where)
@@ -139,17 +145,10 @@ def revocation_bounds(*, access_lifetime: float | None = None) -> dict[str, floa
     seconds. The lookup lane notices deactivation at once, but a revocation
     alone only when the access token expires, like the stateless lanes.
     """
-    jwt = settings.SIMPLE_JWT
     if access_lifetime is None:
-        access_lifetime = jwt["ACCESS_TOKEN_LIFETIME"].total_seconds()
-    expiry = access_lifetime + jwt["LEEWAY"].total_seconds()
-    return {
-        Lane.SESSION: 0.0,
-        Lane.JWT_PAGES: expiry,
-        Lane.STATELESS: expiry,
-        Lane.LOOKUP: expiry,
-        Lane.DENYLIST: 0.0,
-    }
+        access_lifetime = api_settings.ACCESS_TOKEN_LIFETIME.total_seconds()
+    expiry = access_lifetime + api_settings.LEEWAY.total_seconds()
+    return {lane.name: 0.0 if lane.revoked_at_once else expiry for lane in lanes.LANES}
 
 
 @dataclass
@@ -186,20 +185,20 @@ def revocation_outcomes(*, event: RevocationEvent) -> list[LaneRevocation]:
     }
     bounds = revocation_bounds()
     outcomes = []
-    for lane in Lane:
-        first = first_rejections.get(lane.value)
-        if lane.value not in accepted and first is None:
+    for lane in lanes.LANES:
+        first = first_rejections.get(lane.name)
+        if lane.name not in accepted and first is None:
             continue
         reason = (
-            after.filter(lane=lane.value, at=first).values_list("outcome", flat=True).first()
+            after.filter(lane=lane.name, at=first).values_list("outcome", flat=True).first()
             if first
             else ""
         )
         outcomes.append(
             LaneRevocation(
-                lane=lane.value,
-                bound_seconds=bounds[lane],
-                accepted_after=accepted.get(lane.value, 0),
+                lane=lane.name,
+                bound_seconds=bounds[lane.name],
+                accepted_after=accepted.get(lane.name, 0),
                 first_rejection_seconds=(first - event.created_at).total_seconds()
                 if first
                 else None,
@@ -241,7 +240,7 @@ def claims(
     *, by_lane: dict[str, LaneSummary], drill: DrillRun | None, benchmark: BenchmarkRun | None
 ) -> list[Claim]:
     """The usual arguments of the debate, each next to what this site measured."""
-    session, stateless = by_lane[Lane.SESSION], by_lane[Lane.STATELESS]
+    session, stateless = by_lane[lanes.SESSION.name], by_lane[lanes.STATELESS.name]
     floors = (benchmark.report.get("floors", {}) if benchmark else {}) or {}
     redis_floor = floors.get("redis_get_us")
     lookups = "; ".join(

@@ -19,15 +19,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 # ------------------------------------------------------------------ core
-SECURE = env.bool("DJANGO_SECURE", default=False)
-DEBUG = env.bool("DJANGO_DEBUG", default=not SECURE)
+# Lower-case names are inputs to this file, not settings of their own.
+secure = env.bool("DJANGO_SECURE", default=False)
+DEBUG = env.bool("DJANGO_DEBUG", default=not secure)
 
-if SECURE:
+if secure:
     SECRET_KEY = env("DJANGO_SECRET_KEY")
-    JWT_SIGNING_KEY = env("JWT_SIGNING_KEY")
+    jwt_signing_key = env("JWT_SIGNING_KEY")
 else:
     SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-development-only-secret-key")
-    JWT_SIGNING_KEY = env(
+    jwt_signing_key = env(
         "JWT_SIGNING_KEY",
         default="insecure-development-only-jwt-signing-key-0123456789abcdefghijklmn",
     )
@@ -61,10 +62,14 @@ LOCAL_APPS = [
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
+# The comparison app measures every auth step (COMPARISON_MEASURE=0 takes it
+# off the request path entirely: no probe, no middleware, no counting pool).
+measure = env.bool("COMPARISON_MEASURE", default=True)
+
 MIDDLEWARE = [
-    "comparison.middleware.AuthCostMiddleware",
+    *(["comparison.middleware.AuthCostMiddleware"] if measure else []),
     "accounts.middleware.PrivateCacheMiddleware",
-    "accounts.middleware.StoreOutageMiddleware",
+    "config.middleware.StoreOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves collected static files under gunicorn; runserver serves them itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -109,55 +114,68 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 
 # ------------------------------------------------------------------ redis
-# One Redis holds the sessions, the per-user session index and the JWT
-# revocation markers. Timeouts are short so a hung Redis cannot hold a request
-# for much more than a second; values are JSON, never pickles, so write access
-# to Redis does not become code execution.
+# One Redis server holds three caches, each on its own alias and key prefix:
+# sessions (and the per-user session index), the JWT revocation markers, and
+# everything else. Clearing "default" logs nobody out. Timeouts are short so a
+# hung Redis cannot hold a request for much more than a second; values are
+# JSON, never pickles, so write access to Redis does not become code execution.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
-REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.5)
-
-CACHES = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "svj",
-        "OPTIONS": {
-            "CLIENT_CLASS": "django_redis.client.DefaultClient",
-            "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
-            "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
-            "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
-            # Counts each command round trip for the comparison app's receipts.
-            "CONNECTION_POOL_CLASS": "comparison.probe.CountingConnectionPool",
-        },
-    },
-}
+redis_timeout_seconds = env.float("REDIS_TIMEOUT_SECONDS", default=0.5)
 
 # With REDIS_SENTINELS ("host:port,host:port,…") the primary of the service
 # REDIS_SENTINEL_SERVICE is found through Sentinel and followed across
 # failovers. Reads go to the primary too (not django-redis's SentinelClient,
 # which reads from replicas): a session or a revocation marker read from a
 # lagging replica could let a revoked user in.
-REDIS_SENTINELS = env.list("REDIS_SENTINELS", default=[])
-REDIS_SENTINEL_SERVICE = env("REDIS_SENTINEL_SERVICE", default="mymaster")
-if REDIS_SENTINELS:
-    CACHES["default"]["LOCATION"] = f"redis://{REDIS_SENTINEL_SERVICE}/0"
-    CACHES["default"]["OPTIONS"].update(
-        {
+redis_sentinels = env.list("REDIS_SENTINELS", default=[])
+redis_sentinel_service = env("REDIS_SENTINEL_SERVICE", default="mymaster")
+
+
+def redis_cache(key_prefix: str) -> dict:
+    options = {
+        "CLIENT_CLASS": "django_redis.client.DefaultClient",
+        "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+        "SOCKET_CONNECT_TIMEOUT": redis_timeout_seconds,
+        "SOCKET_TIMEOUT": redis_timeout_seconds,
+    }
+    location = REDIS_URL
+    if redis_sentinels:
+        location = f"redis://{redis_sentinel_service}/0"
+        options |= {
             "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
-            "CONNECTION_POOL_CLASS": "comparison.probe.CountingSentinelConnectionPool",
+            "CONNECTION_POOL_CLASS": "redis.sentinel.SentinelConnectionPool",
             "SENTINELS": [
                 (host, int(port))
-                for host, port in (sentinel.rsplit(":", 1) for sentinel in REDIS_SENTINELS)
+                for host, port in (sentinel.rsplit(":", 1) for sentinel in redis_sentinels)
             ],
             "SENTINEL_KWARGS": {
-                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_connect_timeout": redis_timeout_seconds,
+                "socket_timeout": redis_timeout_seconds,
                 # redis-py retries each Sentinel three times with back-off by
                 # default: 11 s before a request could answer 503.
                 "retry": Retry(NoBackoff(), 0),
             },
         }
-    )
+    if measure:
+        # Counts each command round trip for the comparison app's receipts.
+        options["CONNECTION_POOL_CLASS"] = (
+            "comparison.probe.CountingSentinelConnectionPool"
+            if redis_sentinels
+            else "comparison.probe.CountingConnectionPool"
+        )
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": options,
+    }
+
+
+CACHES = {
+    "default": redis_cache("svj"),
+    "sessions": redis_cache("svj:sessions"),
+    "revocation": redis_cache("svj:revocation"),
+}
 
 # ------------------------------------------------------------------ auth
 AUTH_USER_MODEL = "accounts.User"
@@ -195,24 +213,26 @@ AUTH_PASSWORD_VALIDATORS = [
 # Django's cache engine ("django.contrib.sessions.backends.cache"), letting a
 # Redis outage surface as an error rather than as a logged-out user.
 SESSION_ENGINE = "accounts.session_store"
-SESSION_CACHE_ALIAS = "default"
+SESSION_CACHE_ALIAS = "sessions"
 SESSION_SERIALIZER = "django.contrib.sessions.serializers.JSONSerializer"
 # Idle timeout: the Redis TTL of a session, pushed forward as the user is seen
-# (at most once per SESSION_ACTIVITY_RESOLUTION, see accounts.middleware).
+# (at most once per ACCOUNTS_SESSION_ACTIVITY_RESOLUTION, see accounts.middleware).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 # Absolute timeout: no session outlives this, however active.
-SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 60 * 60)
-SESSION_ACTIVITY_RESOLUTION = env.int("SESSION_ACTIVITY_RESOLUTION_SECONDS", default=60)
+ACCOUNTS_SESSION_ABSOLUTE_TIMEOUT = env.int(
+    "SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 60 * 60
+)
+ACCOUNTS_SESSION_ACTIVITY_RESOLUTION = env.int("SESSION_ACTIVITY_RESOLUTION_SECONDS", default=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # __Host- cookies must be Secure, host-only and Path=/: the browser enforces it.
-SESSION_COOKIE_SECURE = SECURE
-SESSION_COOKIE_NAME = "__Host-sessionid" if SECURE else "sessionid"
+SESSION_COOKIE_SECURE = secure
+SESSION_COOKIE_NAME = "__Host-sessionid" if secure else "sessionid"
 
 # ------------------------------------------------------------------ JWT
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.LookupJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -244,7 +264,7 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "SIGNING_KEY": jwt_signing_key,
     "ISSUER": env("JWT_ISSUER", default="sessions-vs-jwt"),
     "AUDIENCE": env("JWT_AUDIENCE", default="sessions-vs-jwt"),
     "LEEWAY": timedelta(seconds=env.int("JWT_LEEWAY_SECONDS", default=5)),
@@ -256,14 +276,21 @@ SIMPLE_JWT = {
 
 # Cookies of the JWT pages under /jwt/. The refresh cookie is sent only to the
 # token endpoints of those pages, never with an ordinary page request.
-JWT_COOKIE_ACCESS_NAME = "__Host-jwt-access" if SECURE else "jwt-access"
-JWT_COOKIE_REFRESH_NAME = "__Secure-jwt-refresh" if SECURE else "jwt-refresh"
-JWT_COOKIE_REFRESH_PATH = "/jwt/auth/"
-JWT_COOKIE_SECURE = SECURE
+ACCOUNTS_JWT_ACCESS_COOKIE_NAME = "__Host-jwt-access" if secure else "jwt-access"
+ACCOUNTS_JWT_REFRESH_COOKIE_NAME = "__Secure-jwt-refresh" if secure else "jwt-refresh"
+ACCOUNTS_JWT_REFRESH_COOKIE_PATH = "/jwt/auth/"
+ACCOUNTS_JWT_COOKIE_SECURE = secure
+
+# Where the denylist lane's per-user "revoked before" markers live.
+ACCOUNTS_REVOCATION_CACHE_ALIAS = "revocation"
+# With DJANGO_SECURE=1, refuse to start on settings that would undo the site's guarantees.
+ACCOUNTS_PRODUCTION_CHECKS = secure
+# Who watches each auth step (accounts.observers); empty for no one.
+ACCOUNTS_AUTH_OBSERVER = "comparison.probe.observe" if measure else ""
 
 # ------------------------------------------------------------------ comparison
 # Names this app instance in every recorded sample, so figures can be split by instance.
-INSTANCE_NAME = env("INSTANCE_NAME", default=socket.gethostname())
+COMPARISON_INSTANCE_NAME = env("INSTANCE_NAME", default=socket.gethostname())
 # Every authenticated request is measured; recording stores the measurements.
 COMPARISON_RECORDING = env.bool("COMPARISON_RECORDING", default=True)
 COMPARISON_FLUSH_SIZE = env.int("COMPARISON_FLUSH_SIZE", default=1000)
@@ -272,7 +299,7 @@ COMPARISON_BUFFER_LIMIT = env.int("COMPARISON_BUFFER_LIMIT", default=50_000)
 COMPARISON_RAW_SAMPLES_KEPT = env.int("COMPARISON_RAW_SAMPLES_KEPT", default=100_000)
 COMPARISON_RETENTION_DAYS = env.int("COMPARISON_RETENTION_DAYS", default=14)
 # Lifetime of the playground's demo sessions and access tokens, short enough to watch expire.
-PLAYGROUND_CREDENTIAL_SECONDS = env.int("PLAYGROUND_CREDENTIAL_SECONDS", default=30)
+COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS = env.int("PLAYGROUND_CREDENTIAL_SECONDS", default=30)
 
 # ------------------------------------------------------------------ static files
 STATIC_URL = "static/"
@@ -282,7 +309,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if SECURE
+        if secure
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
@@ -295,14 +322,14 @@ USE_TZ = True
 
 # ------------------------------------------------------------------ security
 CSRF_COOKIE_HTTPONLY = True
-CSRF_COOKIE_SECURE = SECURE
-CSRF_COOKIE_NAME = "__Host-csrftoken" if SECURE else "csrftoken"
+CSRF_COOKIE_SECURE = secure
+CSRF_COOKIE_NAME = "__Host-csrftoken" if secure else "csrftoken"
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-if SECURE:
+if secure:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     if not SECURE_SSL_REDIRECT:
         # Switched off on purpose: TLS ends at the reverse proxy, which redirects

@@ -3,15 +3,11 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts.api import PingView, SessionMeView
-
 urlpatterns = [
     path("", TemplateView.as_view(template_name="index.html"), name="index"),
     path("", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/ping/", PingView.as_view(), name="api-ping"),
-    path("api/session/me/", SessionMeView.as_view(), name="api-session-me"),
-    path("api/jwt/", include("accounts.api_urls")),
+    path("api/", include("accounts.api_urls")),
     path("", include("comparison.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -45,8 +45,10 @@ def redis_server() -> Iterator[RedisUnderTest]:
         server.start()
         url = server.url
     caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["LOCATION"] = url
-    caches["default"]["KEY_PREFIX"] = TEST_KEY_PREFIX
+    for alias in caches:
+        caches[alias]["LOCATION"] = url
+        # Every alias keeps its own prefix, all under the test-only one.
+        caches[alias]["KEY_PREFIX"] = caches[alias]["KEY_PREFIX"].replace("svj", TEST_KEY_PREFIX, 1)
     try:
         # A fast hasher: the suite logs in hundreds of times; hashing cost is not under test.
         fast_hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -110,7 +112,7 @@ def api_client() -> APIClient:
 def token_pair(api_client: APIClient, user: User) -> dict[str, str]:
     """An access/refresh pair for ``user`` from the real token endpoint."""
     response = api_client.post(
-        reverse("api-jwt:token-obtain"), {"username": "alice", "password": PASSWORD}
+        reverse("api:token-obtain"), {"username": "alice", "password": PASSWORD}
     )
     assert response.status_code == 200
     return response.json()

@@ -128,7 +128,7 @@ const actions = {
         await inspect();
       }
     },
-    request: () => call("jwt", "GET", `/api/jwt/${document.getElementById("lane").value}/me/`, { bearer: state.access }),
+    request: () => call("jwt", "GET", document.getElementById("lane").selectedOptions[0].dataset.path, { bearer: state.access }),
     async refresh() {
       const { response, data } = await call("jwt", "POST", "/api/jwt/token/refresh/", {
         body: { refresh: state.refresh || "" },

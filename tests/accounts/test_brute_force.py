@@ -25,7 +25,7 @@ def session_login(client: Client, username: str, password: str, ip: str = "10.0.
 
 def token_login(client: APIClient, username: str, password: str, ip: str = "10.0.0.1"):
     return client.post(
-        reverse("api-jwt:token-obtain"),
+        reverse("api:token-obtain"),
         {"username": username, "password": password},
         REMOTE_ADDR=ip,
     )

@@ -15,8 +15,8 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-ACCESS = settings.JWT_COOKIE_ACCESS_NAME
-REFRESH = settings.JWT_COOKIE_REFRESH_NAME
+ACCESS = settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME
+REFRESH = settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME
 JWT_PAGES = ["accounts:jwt-home", "accounts:jwt-profile", "accounts:jwt-list"]
 
 
@@ -40,7 +40,7 @@ def test_login_sets_httponly_strict_cookies_with_a_scoped_refresh_path(user: Use
     assert refresh["httponly"]
     assert access["samesite"] == refresh["samesite"] == "Strict"
     assert access["path"] == "/"
-    assert refresh["path"] == settings.JWT_COOKIE_REFRESH_PATH == "/jwt/auth/"
+    assert refresh["path"] == settings.ACCOUNTS_JWT_REFRESH_COOKIE_PATH == "/jwt/auth/"
     assert reverse("accounts:jwt-refresh").startswith(refresh["path"])
     assert not reverse("accounts:jwt-home").startswith(refresh["path"])
 

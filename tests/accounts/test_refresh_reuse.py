@@ -15,12 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 def refresh(client: APIClient, token: str):
-    return client.post(reverse("api-jwt:token-refresh"), {"refresh": token})
+    return client.post(reverse("api:token-refresh"), {"refresh": token})
 
 
 def log_in(client: APIClient) -> dict:
     return client.post(
-        reverse("api-jwt:token-obtain"), {"username": "alice", "password": PASSWORD}
+        reverse("api:token-obtain"), {"username": "alice", "password": PASSWORD}
     ).json()
 
 
@@ -59,7 +59,7 @@ def test_a_forged_token_naming_a_family_ends_nothing(api_client, user: User) -> 
 
 def test_logging_out_twice_is_not_theft(api_client, user: User) -> None:
     pair = log_in(api_client)
-    url = reverse("api-jwt:token-blacklist")
+    url = reverse("api:token-blacklist")
 
     api_client.post(url, {"refresh": pair["refresh"]})
     again = api_client.post(url, {"refresh": pair["refresh"]})
@@ -70,9 +70,9 @@ def test_logging_out_twice_is_not_theft(api_client, user: User) -> None:
 
 def test_reuse_through_the_jwt_pages_ends_the_family_too(client, user: User) -> None:
     client.post(reverse("accounts:jwt-login"), {"username": "alice", "password": PASSWORD})
-    stolen = client.cookies[settings.JWT_COOKIE_REFRESH_NAME].value
+    stolen = client.cookies[settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME].value
     client.get(reverse("accounts:jwt-refresh"))
-    client.cookies[settings.JWT_COOKIE_REFRESH_NAME] = stolen
+    client.cookies[settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME] = stolen
 
     response = client.get(reverse("accounts:jwt-refresh"))
 

@@ -45,14 +45,14 @@ def test_revocation_is_recorded_with_what_it_ended(revoked, admin_user_, user) -
 
 
 def test_denylist_lane_rejects_at_once(revoked, api_client: APIClient, token_pair) -> None:
-    response = api_client.get(reverse("api-jwt:denylist-me"), **bearer(token_pair["access"]))
+    response = api_client.get(reverse("api:denylist-me"), **bearer(token_pair["access"]))
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert response.json()["code"] == "token_revoked"
 
 
 def test_lookup_lane_still_accepts_an_active_user(revoked, api_client, token_pair) -> None:
-    response = api_client.get(reverse("api-jwt:lookup-me"), **bearer(token_pair["access"]))
+    response = api_client.get(reverse("api:lookup-me"), **bearer(token_pair["access"]))
 
     assert response.status_code == HTTPStatus.OK
 
@@ -61,7 +61,7 @@ def test_lookup_lane_rejects_once_deactivated(revoked, api_client, token_pair, u
     user.is_active = False
     user.save()
 
-    response = api_client.get(reverse("api-jwt:lookup-me"), **bearer(token_pair["access"]))
+    response = api_client.get(reverse("api:lookup-me"), **bearer(token_pair["access"]))
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert response.json()["code"] == "user_inactive"
@@ -70,7 +70,7 @@ def test_lookup_lane_rejects_once_deactivated(revoked, api_client, token_pair, u
 def test_stateless_lane_accepts_until_the_access_token_expires(
     revoked, api_client, token_pair
 ) -> None:
-    url = reverse("api-jwt:stateless-me")
+    url = reverse("api:stateless-me")
     expiry = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"] + settings.SIMPLE_JWT["LEEWAY"]
 
     now = api_client.get(url, **bearer(token_pair["access"]))
@@ -82,7 +82,7 @@ def test_stateless_lane_accepts_until_the_access_token_expires(
 
 
 def test_refresh_is_refused_after_revocation(revoked, api_client, token_pair) -> None:
-    response = api_client.post(reverse("api-jwt:token-refresh"), {"refresh": token_pair["refresh"]})
+    response = api_client.post(reverse("api:token-refresh"), {"refresh": token_pair["refresh"]})
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
 
@@ -90,9 +90,9 @@ def test_refresh_is_refused_after_revocation(revoked, api_client, token_pair) ->
 def test_a_new_login_after_revocation_works_again(revoked, api_client: APIClient) -> None:
     with time_machine.travel(timezone.now() + timedelta(seconds=2)):
         pair = api_client.post(
-            reverse("api-jwt:token-obtain"), {"username": "alice", "password": PASSWORD}
+            reverse("api:token-obtain"), {"username": "alice", "password": PASSWORD}
         ).json()
-        response = api_client.get(reverse("api-jwt:denylist-me"), **bearer(pair["access"]))
+        response = api_client.get(reverse("api:denylist-me"), **bearer(pair["access"]))
 
     assert response.status_code == HTTPStatus.OK
 
@@ -144,7 +144,7 @@ def test_password_change_ends_sessions_and_refresh_tokens(
 
     assert RevocationEvent.objects.get(user=user).reason == "password_changed"
     assert session_client.get(reverse("accounts:session-home")).status_code == HTTPStatus.FOUND
-    refresh = api_client.post(reverse("api-jwt:token-refresh"), {"refresh": token_pair["refresh"]})
+    refresh = api_client.post(reverse("api:token-refresh"), {"refresh": token_pair["refresh"]})
     assert refresh.status_code == HTTPStatus.UNAUTHORIZED
 
 

@@ -34,7 +34,7 @@ def test_logged_in_user_can_browse_every_page(session_client: Client, name: str)
 def test_session_lives_in_redis_under_the_cookie_key(session_client: Client, redis) -> None:
     session_key = session_client.cookies[settings.SESSION_COOKIE_NAME].value
 
-    assert redis.exists(f"svj-test:1:django.contrib.sessions.cache{session_key}")
+    assert redis.exists(f"svj-test:sessions:1:django.contrib.sessions.cache{session_key}")
 
 
 def test_session_cookie_is_httponly_and_lax(user: User) -> None:
@@ -81,7 +81,7 @@ def test_logout_deletes_the_session_from_redis(session_client: Client, redis) ->
 
     session_client.post(reverse("accounts:session-logout"))
 
-    assert not redis.exists(f"svj-test:1:django.contrib.sessions.cache{session_key}")
+    assert not redis.exists(f"svj-test:sessions:1:django.contrib.sessions.cache{session_key}")
     response = session_client.get(reverse("accounts:session-home"))
     assert response.status_code == HTTPStatus.FOUND
 
@@ -122,17 +122,17 @@ def test_logout_form_is_csrf_protected(user: User) -> None:
 def test_idle_session_expires_with_its_redis_ttl(session_client: Client, redis) -> None:
     session_key = session_client.cookies[settings.SESSION_COOKIE_NAME].value
 
-    ttl = redis.ttl(f"svj-test:1:django.contrib.sessions.cache{session_key}")
+    ttl = redis.ttl(f"svj-test:sessions:1:django.contrib.sessions.cache{session_key}")
 
     assert settings.SESSION_COOKIE_AGE - 5 <= ttl <= settings.SESSION_COOKIE_AGE
 
 
 def test_activity_pushes_the_idle_timeout_forward(session_client: Client, redis) -> None:
     session_key = session_client.cookies[settings.SESSION_COOKIE_NAME].value
-    cache_key = f"svj-test:1:django.contrib.sessions.cache{session_key}"
+    cache_key = f"svj-test:sessions:1:django.contrib.sessions.cache{session_key}"
     redis.expire(cache_key, 100)
 
-    with time_machine.travel(time.time() + settings.SESSION_ACTIVITY_RESOLUTION + 1):
+    with time_machine.travel(time.time() + settings.ACCOUNTS_SESSION_ACTIVITY_RESOLUTION + 1):
         session_client.get(reverse("accounts:session-home"))
 
     assert redis.ttl(cache_key) > settings.SESSION_COOKIE_AGE - 5
@@ -140,7 +140,7 @@ def test_activity_pushes_the_idle_timeout_forward(session_client: Client, redis)
 
 def test_absolute_timeout_logs_out_however_active(session_client: Client) -> None:
     session_client.get(reverse("accounts:session-home"))
-    later = time_machine.travel(time.time() + settings.SESSION_ABSOLUTE_TIMEOUT + 1)
+    later = time_machine.travel(time.time() + settings.ACCOUNTS_SESSION_ABSOLUTE_TIMEOUT + 1)
 
     with later:
         response = session_client.get(reverse("accounts:session-home"))

@@ -79,7 +79,7 @@ def test_a_body_over_the_size_limit_is_refused_not_crashed() -> None:
 def test_broken_cookies_are_anonymous_everywhere(cookie: str) -> None:
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = cookie
-    client.cookies[settings.JWT_COOKIE_ACCESS_NAME] = cookie
+    client.cookies[settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME] = cookie
 
     for url in ["/session/", "/jwt/", "/api/session/me/", "/session/sessions/"]:
         response = client.get(url)

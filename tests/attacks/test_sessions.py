@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-SESSION_KEY_PREFIX = "svj-test:1:django.contrib.sessions.cache"
+SESSION_KEY_PREFIX = "svj-test:sessions:1:django.contrib.sessions.cache"
 
 
 def test_a_planted_session_id_is_dead_after_login(user, redis) -> None:
@@ -38,7 +38,7 @@ def test_a_planted_session_id_is_dead_after_login(user, redis) -> None:
 def test_the_session_id_is_only_taken_from_the_cookie(session_client: Client, where) -> None:
     key = session_client.cookies[settings.SESSION_COOKIE_NAME].value
     client = Client()
-    url = reverse("api-session-me")
+    url = reverse("api:session-me")
     if where == "query":
         response = client.get(f"{url}?{settings.SESSION_COOKIE_NAME}={key}")
     elif where == "form":

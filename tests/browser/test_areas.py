@@ -30,7 +30,7 @@ def test_jwt_pages_keep_the_refresh_cookie_to_its_path_and_refresh_silently(
     log_in(page, "/jwt/login/")
     expect(page.get_by_role("heading", name="Hello, alice")).to_be_visible()
     cookies = {cookie["name"]: cookie for cookie in context.cookies()}
-    refresh = cookies[settings.JWT_COOKIE_REFRESH_NAME]
+    refresh = cookies[settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME]
     assert refresh["path"] == "/jwt/auth/"
     assert refresh["httpOnly"]
     assert refresh["sameSite"] == "Strict"
@@ -38,15 +38,17 @@ def test_jwt_pages_keep_the_refresh_cookie_to_its_path_and_refresh_silently(
     sent: list[str] = []
     page.on("request", lambda request: sent.append(request.all_headers().get("cookie", "")))
     page.goto("/jwt/profile/")
-    assert settings.JWT_COOKIE_REFRESH_NAME not in sent[-1]
+    assert settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME not in sent[-1]
 
     # The browser drops the access cookie when it expires; do that now.
-    context.clear_cookies(name=settings.JWT_COOKIE_ACCESS_NAME)
+    context.clear_cookies(name=settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME)
     page.goto("/jwt/sessions/")
 
     expect(page).to_have_url(re.compile(r"/jwt/sessions/$"))
     expect(page.get_by_role("heading", name="My sign-ins")).to_be_visible()
-    rotated = {c["name"]: c["value"] for c in context.cookies()}[settings.JWT_COOKIE_REFRESH_NAME]
+    rotated = {c["name"]: c["value"] for c in context.cookies()}[
+        settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME
+    ]
     assert rotated != refresh["value"]
     screenshot(page, "jwt-area")
 
@@ -77,7 +79,7 @@ def test_admin_revocation_logs_the_session_out_at_once_but_not_the_stateless_pag
     page.goto("/jwt/profile/")
     expect(page.get_by_role("heading", name="Profile")).to_be_visible()
 
-    context.clear_cookies(name=settings.JWT_COOKIE_ACCESS_NAME)
+    context.clear_cookies(name=settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME)
     page.goto("/jwt/profile/")
     expect(page).to_have_url(re.compile(r"/jwt/login/"))
 

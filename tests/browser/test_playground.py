@@ -61,7 +61,7 @@ def test_revocation_test_with_the_denylist_lane_locks_both_out(page: Page, db) -
 
 
 def test_expiration_is_real_and_rejects_for_different_reasons(page: Page, db, settings):
-    settings.PLAYGROUND_CREDENTIAL_SECONDS = 1
+    settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS = 1
     page.goto("/playground/")
 
     run_scenario(page, "Expiration", timeout=30_000)
@@ -84,8 +84,8 @@ def test_screenshots_of_dashboard_and_guide(page: Page, db) -> None:
     screenshot(page, "dashboard")
     page.goto("/guide/mistakes/")
     page.get_by_role("button", name="Send both forgeries").click()
-    expect(page.locator("#forgery-result")).to_contain_text("alg-none: 401 token_not_valid")
-    expect(page.locator("#forgery-result")).to_contain_text("tampered: 401 token_not_valid")
+    expect(page.locator("#forgery-result")).to_contain_text("alg-none: 401 token_bad_signature")
+    expect(page.locator("#forgery-result")).to_contain_text("tampered: 401 token_bad_signature")
     screenshot(page, "guide-mistakes")
     page.goto("/guide/storage/")
     page.get_by_role("button", name="Run the demonstration").click()

@@ -46,7 +46,7 @@ def test_session_lane_costs_one_redis_round_trip_and_one_query(session_client: C
 def test_jwt_lane_costs(api_client: APIClient, token_pair, lane, costs) -> None:
     AuthSample.objects.all().delete()
 
-    api_client.get(reverse(f"api-jwt:{lane}-me"), **bearer(token_pair["access"]))
+    api_client.get(reverse(f"api:{lane}-me"), **bearer(token_pair["access"]))
 
     sample = only_sample()
     assert (sample.lane, sample.outcome) == (lane, "accepted")
@@ -93,7 +93,7 @@ def test_each_page_shows_its_own_receipt(session_client: Client) -> None:
 def test_rejections_record_their_reason(api_client: APIClient, header: str, reason: str) -> None:
     kwargs = {"HTTP_AUTHORIZATION": header} if header else {}
 
-    response = api_client.get(reverse("api-jwt:stateless-me"), **kwargs)
+    response = api_client.get(reverse("api:stateless-me"), **kwargs)
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert only_sample().outcome == reason
@@ -101,7 +101,7 @@ def test_rejections_record_their_reason(api_client: APIClient, header: str, reas
 
 def _resigned(token: str, **changes) -> str:
     claims = {**jwt.decode(token, options={"verify_signature": False}), **changes}
-    key = changes.pop("key", settings.JWT_SIGNING_KEY)
+    key = changes.pop("key", settings.SIMPLE_JWT["SIGNING_KEY"])
     claims.pop("key", None)
     return jwt.encode(claims, key, algorithm="HS256")
 
@@ -119,7 +119,7 @@ def _resigned(token: str, **changes) -> str:
 def test_jwt_rejections_are_told_apart(api_client, token_pair, changes, reason) -> None:
     token = _resigned(token_pair["access"], **changes)
 
-    response = api_client.get(reverse("api-jwt:stateless-me"), **bearer(token))
+    response = api_client.get(reverse("api:stateless-me"), **bearer(token))
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert only_sample().outcome == reason
@@ -127,10 +127,10 @@ def test_jwt_rejections_are_told_apart(api_client, token_pair, changes, reason) 
 
 def test_revoked_and_inactive_reasons(api_client: APIClient, token_pair, user) -> None:
     user_revoke_access(user=user, actor=None)
-    api_client.get(reverse("api-jwt:denylist-me"), **bearer(token_pair["access"]))
+    api_client.get(reverse("api:denylist-me"), **bearer(token_pair["access"]))
     user.is_active = False
     user.save()
-    api_client.get(reverse("api-jwt:lookup-me"), **bearer(token_pair["access"]))
+    api_client.get(reverse("api:lookup-me"), **bearer(token_pair["access"]))
 
     outcomes = dict(AuthSample.objects.values_list("lane", "outcome"))
     assert outcomes == {"denylist": "revoked", "lookup": "inactive"}
@@ -147,7 +147,7 @@ def test_ended_session_is_recorded_as_not_found(session_client: Client, user) ->
 
 def test_samples_roll_up_into_minutes_and_latency_buckets(api_client, token_pair) -> None:
     for _ in range(3):
-        api_client.get(reverse("api-jwt:stateless-me"), **bearer(token_pair["access"]))
+        api_client.get(reverse("api:stateless-me"), **bearer(token_pair["access"]))
 
     rollup = AuthRollup.objects.get(lane="stateless")
     assert (rollup.outcome, rollup.requests, rollup.redis_round_trips_sum) == ("accepted", 3, 0)
@@ -159,7 +159,7 @@ def test_samples_roll_up_into_minutes_and_latency_buckets(api_client, token_pair
 def test_raw_samples_are_bounded(api_client, token_pair, settings) -> None:
     settings.COMPARISON_RAW_SAMPLES_KEPT = 2
     for _ in range(5):
-        api_client.get(reverse("api-jwt:stateless-me"), **bearer(token_pair["access"]))
+        api_client.get(reverse("api:stateless-me"), **bearer(token_pair["access"]))
 
     assert AuthSample.objects.count() == 2
     assert AuthRollup.objects.get().requests == 5
@@ -168,7 +168,7 @@ def test_raw_samples_are_bounded(api_client, token_pair, settings) -> None:
 def test_recording_off_stores_nothing_but_still_measures(api_client, token_pair, settings) -> None:
     settings.COMPARISON_RECORDING = False
 
-    response = api_client.get(reverse("api-jwt:stateless-me"), **bearer(token_pair["access"]))
+    response = api_client.get(reverse("api:stateless-me"), **bearer(token_pair["access"]))
 
     assert "auth;dur=" in response["Server-Timing"]
     assert not AuthSample.objects.exists()
@@ -184,7 +184,7 @@ def test_a_failed_write_keeps_samples_and_counts_what_overflows(
 
     monkeypatch.setattr("comparison.recorder.store_batch", broken)
     for _ in range(3):
-        response = api_client.get(reverse("api-jwt:stateless-me"), **bearer(token_pair["access"]))
+        response = api_client.get(reverse("api:stateless-me"), **bearer(token_pair["access"]))
         assert response.status_code == HTTPStatus.OK
     monkeypatch.undo()
 
@@ -198,7 +198,8 @@ def test_a_failed_write_keeps_samples_and_counts_what_overflows(
 def redis_down(settings) -> None:
     """Point the app at a loopback port where nothing listens: connections are refused."""
     caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["LOCATION"] = f"redis://127.0.0.1:{free_loopback_port()}/0"
+    for alias in caches:
+        caches[alias]["LOCATION"] = f"redis://127.0.0.1:{free_loopback_port()}/0"
     settings.CACHES = caches
 
 
@@ -217,8 +218,8 @@ def test_redis_outage_gives_503_in_the_session_area_and_is_recorded(
 
 
 def test_redis_outage_gives_503_on_the_denylist_lane_only(api_client, token_pair, redis_down):
-    denylist = api_client.get(reverse("api-jwt:denylist-me"), **bearer(token_pair["access"]))
-    stateless = api_client.get(reverse("api-jwt:stateless-me"), **bearer(token_pair["access"]))
+    denylist = api_client.get(reverse("api:denylist-me"), **bearer(token_pair["access"]))
+    stateless = api_client.get(reverse("api:stateless-me"), **bearer(token_pair["access"]))
 
     assert denylist.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert denylist.json()["code"] == "store_unavailable"
@@ -230,7 +231,7 @@ def test_redis_outage_gives_503_on_the_denylist_lane_only(api_client, token_pair
 def test_session_json_lane_costs_the_same_as_the_session_pages(session_client: Client) -> None:
     AuthSample.objects.all().delete()
 
-    response = session_client.get(reverse("api-session-me"))
+    response = session_client.get(reverse("api:session-me"))
 
     assert response.status_code == HTTPStatus.OK
     assert response.json()["user"]["username"] == "alice"
@@ -239,7 +240,7 @@ def test_session_json_lane_costs_the_same_as_the_session_pages(session_client: C
 
 
 def test_the_baseline_endpoint_has_no_auth_step(client: Client) -> None:
-    response = client.get(reverse("api-ping"))
+    response = client.get(reverse("api:ping"))
 
     assert response.json() == {"ok": True}
     assert "Server-Timing" not in response
@@ -249,7 +250,7 @@ def test_the_baseline_endpoint_has_no_auth_step(client: Client) -> None:
 def test_a_token_naming_a_non_numeric_user_is_measured_without_error(api_client, token_pair):
     token = _resigned(token_pair["access"], user_id="not-a-number")
 
-    response = api_client.get(reverse("api-jwt:stateless-me"), **bearer(token))
+    response = api_client.get(reverse("api:stateless-me"), **bearer(token))
 
     assert response.status_code == HTTPStatus.OK
     assert only_sample().user_id is None

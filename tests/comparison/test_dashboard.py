@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 
 from accounts.services import user_revoke_access
 from comparison import selectors
-from comparison.models import Lane
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +28,7 @@ def test_dashboard_shows_what_browsing_recorded(
 ) -> None:
     session_client.get(reverse("accounts:session-home"))
     for lane in ("stateless", "lookup", "denylist"):
-        api_client.get(reverse(f"api-jwt:{lane}-me"), **bearer(token_pair["access"]))
+        api_client.get(reverse(f"api:{lane}-me"), **bearer(token_pair["access"]))
 
     response = client.get(reverse("comparison:dashboard"))
 
@@ -38,7 +37,7 @@ def test_dashboard_shows_what_browsing_recorded(
     assert by_lane["lookup"].db_per_request == 1
     assert by_lane["stateless"].redis_per_request == 0
     assert by_lane["stateless"].p50 is not None
-    assert response.content.count(b"<svg") == 2
+    assert response.content.count(b'<svg class="chart"') == 2
     assert b"<rect" in response.content
     assert b"<polyline" in response.content
 
@@ -48,24 +47,24 @@ def test_revocation_table_counts_acceptances_and_first_refusal(
 ) -> None:
     access = bearer(token_pair["access"])
     session_client.get(reverse("accounts:session-home"))
-    api_client.get(reverse("api-jwt:stateless-me"), **access)
-    api_client.get(reverse("api-jwt:denylist-me"), **access)
+    api_client.get(reverse("api:stateless-me"), **access)
+    api_client.get(reverse("api:denylist-me"), **access)
 
     with time_machine.travel(timezone.now(), tick=True):
         event = user_revoke_access(user=user, actor=None)
         session_client.get(reverse("accounts:session-home"))
-        api_client.get(reverse("api-jwt:stateless-me"), **access)
-        api_client.get(reverse("api-jwt:stateless-me"), **access)
-        api_client.get(reverse("api-jwt:denylist-me"), **access)
+        api_client.get(reverse("api:stateless-me"), **access)
+        api_client.get(reverse("api:stateless-me"), **access)
+        api_client.get(reverse("api:denylist-me"), **access)
 
     outcomes = {row.lane: row for row in selectors.revocation_outcomes(event=event)}
-    assert outcomes[Lane.SESSION].accepted_after == 0
-    assert outcomes[Lane.SESSION].first_rejection_seconds is not None
-    assert outcomes[Lane.DENYLIST].accepted_after == 0
-    assert outcomes[Lane.DENYLIST].first_rejection_reason == "Revoked"
-    assert outcomes[Lane.STATELESS].accepted_after == 2
-    assert outcomes[Lane.STATELESS].first_rejection_seconds is None
-    assert outcomes[Lane.STATELESS].bound_seconds == 305
+    assert outcomes["session"].accepted_after == 0
+    assert outcomes["session"].first_rejection_seconds is not None
+    assert outcomes["denylist"].accepted_after == 0
+    assert outcomes["denylist"].first_rejection_reason == "Revoked"
+    assert outcomes["stateless"].accepted_after == 2
+    assert outcomes["stateless"].first_rejection_seconds is None
+    assert outcomes["stateless"].bound_seconds == 305
     page = api_client.get(reverse("comparison:dashboard"))
     assert str(event).encode() in page.content
 
@@ -74,8 +73,8 @@ def test_samples_carry_the_instance_and_the_dashboard_splits_by_it(
     client: Client, api_client: APIClient, token_pair, settings
 ) -> None:
     for name in ("app-a", "app-b", "app-b"):
-        settings.INSTANCE_NAME = name
-        api_client.get(reverse("api-jwt:stateless-me"), **bearer(token_pair["access"]))
+        settings.COMPARISON_INSTANCE_NAME = name
+        api_client.get(reverse("api:stateless-me"), **bearer(token_pair["access"]))
 
     everything = client.get(reverse("comparison:dashboard"))
     only_b = client.get(reverse("comparison:dashboard"), {"instance": "app-b"})

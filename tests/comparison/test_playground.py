@@ -48,12 +48,12 @@ def test_both_columns_share_one_demo_account_per_browser(visitor: Client) -> Non
 
 
 def test_demo_credentials_are_short_lived(visitor: Client, redis, settings) -> None:
-    settings.PLAYGROUND_CREDENTIAL_SECONDS = 30
+    settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS = 30
     post(visitor, "playground-session-login")
     tokens = post(visitor, "playground-jwt-login").json()
 
     session_key = visitor.cookies[settings.SESSION_COOKIE_NAME].value
-    assert 0 < redis.ttl(f"svj-test:1:django.contrib.sessions.cache{session_key}") <= 30
+    assert 0 < redis.ttl(f"svj-test:sessions:1:django.contrib.sessions.cache{session_key}") <= 30
     import jwt as pyjwt
 
     claims = pyjwt.decode(tokens["access"], options={"verify_signature": False})
@@ -73,9 +73,9 @@ def test_revoke_only_reaches_this_browsers_demo_account(visitor: Client) -> None
     event = RevocationEvent.objects.get()
     assert event.reason == "playground"
     assert event.user.username == response.json()["username"]
-    assert other.get(reverse("api-session-me")).status_code == HTTPStatus.OK
+    assert other.get(reverse("api:session-me")).status_code == HTTPStatus.OK
     assert (
-        other.get(reverse("api-jwt:denylist-me"), **bearer(other_tokens["access"])).status_code
+        other.get(reverse("api:denylist-me"), **bearer(other_tokens["access"])).status_code
         == HTTPStatus.OK
     )
 
@@ -89,7 +89,7 @@ def test_a_forged_demo_cookie_gets_a_fresh_account(visitor: Client) -> None:
     response = post(visitor, "playground-revoke")
 
     assert response.json()["username"] != victim_name
-    assert victim.get(reverse("api-session-me")).status_code == HTTPStatus.OK
+    assert victim.get(reverse("api:session-me")).status_code == HTTPStatus.OK
 
 
 def test_playground_posts_need_csrf() -> None:
@@ -104,7 +104,7 @@ def test_playground_posts_need_csrf() -> None:
 def test_session_column_request_reports_its_cost(visitor: Client) -> None:
     post(visitor, "playground-session-login")
 
-    response = visitor.get(reverse("api-session-me"))
+    response = visitor.get(reverse("api:session-me"))
 
     assert "session accepted redis=1 db=1" in response["Server-Timing"]
     assert response.json()["user"]["username"].startswith("demo-")

@@ -39,8 +39,8 @@ def test_production_cookies_are_secure_and_host_prefixed() -> None:
         "SESSION_COOKIE_NAME",
         "CSRF_COOKIE_SECURE",
         "CSRF_COOKIE_NAME",
-        "JWT_COOKIE_SECURE",
-        "JWT_COOKIE_ACCESS_NAME",
+        "ACCOUNTS_JWT_COOKIE_SECURE",
+        "ACCOUNTS_JWT_ACCESS_COOKIE_NAME",
     )
 
     assert values == {
@@ -49,8 +49,8 @@ def test_production_cookies_are_secure_and_host_prefixed() -> None:
         "SESSION_COOKIE_NAME": "__Host-sessionid",
         "CSRF_COOKIE_SECURE": "True",
         "CSRF_COOKIE_NAME": "__Host-csrftoken",
-        "JWT_COOKIE_SECURE": "True",
-        "JWT_COOKIE_ACCESS_NAME": "__Host-jwt-access",
+        "ACCOUNTS_JWT_COOKIE_SECURE": "True",
+        "ACCOUNTS_JWT_ACCESS_COOKIE_NAME": "__Host-jwt-access",
     }
 
 

@@ -31,7 +31,8 @@ def own_redis(settings) -> Iterator[EmbeddedRedis]:
     server = EmbeddedRedis()
     server.start()
     caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["LOCATION"] = server.url
+    for alias in caches:
+        caches[alias]["LOCATION"] = server.url
     settings.CACHES = caches
     yield server
     if server.process is not None:
@@ -45,7 +46,7 @@ def signed_in(own_redis, user) -> tuple[Client, APIClient, str]:
     browser.post(reverse("accounts:session-login"), {"username": "alice", "password": PASSWORD})
     api = APIClient()
     access = api.post(
-        reverse("api-jwt:token-obtain"), {"username": "alice", "password": PASSWORD}
+        reverse("api:token-obtain"), {"username": "alice", "password": PASSWORD}
     ).json()["access"]
     return browser, api, access
 
@@ -53,8 +54,8 @@ def signed_in(own_redis, user) -> tuple[Client, APIClient, str]:
 def lanes(browser: Client, api: APIClient, access: str) -> dict[str, int]:
     return {
         "session": browser.get(reverse("accounts:session-home")).status_code,
-        "stateless": api.get(reverse("api-jwt:stateless-me"), **bearer(access)).status_code,
-        "denylist": api.get(reverse("api-jwt:denylist-me"), **bearer(access)).status_code,
+        "stateless": api.get(reverse("api:stateless-me"), **bearer(access)).status_code,
+        "denylist": api.get(reverse("api:denylist-me"), **bearer(access)).status_code,
     }
 
 
@@ -104,8 +105,8 @@ def test_hung_redis_cannot_hold_a_request_for_long(own_redis: EmbeddedRedis, sig
     timings, statuses = {}, {}
     for lane, request in {
         "session": lambda: browser.get(reverse("accounts:session-home")),
-        "denylist": lambda: api.get(reverse("api-jwt:denylist-me"), **bearer(access)),
-        "stateless": lambda: api.get(reverse("api-jwt:stateless-me"), **bearer(access)),
+        "denylist": lambda: api.get(reverse("api:denylist-me"), **bearer(access)),
+        "stateless": lambda: api.get(reverse("api:stateless-me"), **bearer(access)),
     }.items():
         started = time.monotonic()
         statuses[lane] = request().status_code

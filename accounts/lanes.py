@@ -1,0 +1,118 @@
+"""
+The lane registry: every way this site checks who you are, declared once.
+
+A lane is one authentication path: which credential it reads, what it asks
+after checking that credential, where its "who am I" endpoint is, and whether
+a revocation reaches it before the credential expires. The URLconf, the
+dashboard, the playground, the drill, the benchmark, the soak and the tests
+all derive from ``LANES``; adding a lane is one entry here plus the code
+named by its ``authentication``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+class Credential(StrEnum):
+    SESSION_COOKIE = "session_cookie"
+    ACCESS_COOKIE = "access_cookie"
+    BEARER = "bearer"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lane:
+    name: str
+    label: str
+    colour: str
+    credential: Credential
+    consults: str
+    authentication: str
+    path: str
+    revoked_at_once: bool
+
+    def sent_credential(self, request: HttpRequest) -> str:
+        """The credential exactly as it travelled (``name=value`` for a cookie); "" if absent."""
+        if self.credential is Credential.BEARER:
+            return request.META.get("HTTP_AUTHORIZATION", "")
+        name = (
+            settings.SESSION_COOKIE_NAME
+            if self.credential is Credential.SESSION_COOKIE
+            else settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME
+        )
+        value = request.COOKIES.get(name, "")
+        return f"{name}={value}" if value else ""
+
+    @property
+    def is_api(self) -> bool:
+        """Whether the lane answers a bearer token on its own JSON endpoint under /api/."""
+        return self.credential is Credential.BEARER
+
+
+SESSION = Lane(
+    name="session",
+    label="Session (Redis)",
+    colour="#0b5cad",
+    credential=Credential.SESSION_COOKIE,
+    consults="Redis for the session, then the database for the user",
+    authentication="accounts.middleware.get_session_user",
+    path="/api/session/me/",
+    revoked_at_once=True,
+)
+JWT_PAGES = Lane(
+    name="jwt_pages",
+    label="JWT pages (cookie, stateless)",
+    colour="#7a4cc2",
+    credential=Credential.ACCESS_COOKIE,
+    consults="nothing",
+    authentication="accounts.authentication.JWTCookieAuthentication",
+    path="/jwt/profile/",
+    revoked_at_once=False,
+)
+STATELESS = Lane(
+    name="stateless",
+    label="JWT stateless",
+    colour="#1f8a4c",
+    credential=Credential.BEARER,
+    consults="nothing",
+    authentication="accounts.authentication.StatelessJWTAuthentication",
+    path="/api/jwt/stateless/me/",
+    revoked_at_once=False,
+)
+LOOKUP = Lane(
+    name="lookup",
+    label="JWT + user lookup",
+    colour="#b86e00",
+    credential=Credential.BEARER,
+    # Sees deactivation at once, but not a revocation of an active user.
+    consults="the database, for the user row",
+    authentication="accounts.authentication.LookupJWTAuthentication",
+    path="/api/jwt/lookup/me/",
+    revoked_at_once=False,
+)
+DENYLIST = Lane(
+    name="denylist",
+    label="JWT + Redis denylist",
+    colour="#b3261e",
+    credential=Credential.BEARER,
+    consults="Redis, for the user's revocation marker",
+    authentication="accounts.authentication.DenylistJWTAuthentication",
+    path="/api/jwt/denylist/me/",
+    revoked_at_once=True,
+)
+
+LANES: tuple[Lane, ...] = (SESSION, JWT_PAGES, STATELESS, LOOKUP, DENYLIST)
+BY_NAME: dict[str, Lane] = {lane.name: lane for lane in LANES}
+
+
+def lane_choices() -> list[tuple[str, str]]:
+    """Model field choices; a callable, so a new lane needs no migration."""
+    return [(lane.name, lane.label) for lane in LANES]
+
+
+def api_lanes() -> tuple[Lane, ...]:
+    return tuple(lane for lane in LANES if lane.is_api)
