@@ -127,30 +127,26 @@ class MeView(APIView):
         )
 
     def credential(self, request: Request) -> dict[str, Any]:
-        return {}
+        token = request.auth
+        if token is None:
+            return {"kind": "session", "expires_in": request.session.get_expiry_age()}
+        return {"kind": "jwt", "jti": token["jti"], "iat": token["iat"], "exp": token["exp"]}
 
 
 class SessionMeView(MeView):
-    """The session lane as JSON; the session probe runs when DRF reads the Django user."""
+    """The session lane as JSON; the lane runs (observed) when DRF reads the Django user."""
 
     lane = lanes.SESSION
     authentication_classes = [SessionAuthentication]
 
-    def credential(self, request: Request) -> dict[str, Any]:
-        return {"kind": "session", "expires_in": request.session.get_expiry_age()}
 
-
-class JWTMeView(MeView):
-    """One JWT lane; the URLconf gives each its lane and authentication class."""
+class LaneMeView(MeView):
+    """One mounted lane (``accounts.lanes``); the URLconf gives its lane and authentication."""
 
     lane = lanes.STATELESS
 
     def perform_authentication(self, request: Request) -> None:
         observe_auth(request._request, lane=self.lane, step=lambda: _drf_verdict(request))
-
-    def credential(self, request: Request) -> dict[str, Any]:
-        token = request.auth
-        return {"kind": "jwt", "jti": token["jti"], "iat": token["iat"], "exp": token["exp"]}
 
 
 def _drf_verdict(request: Request) -> Verdict:

@@ -22,11 +22,11 @@ urlpatterns = [
     *(
         path(
             _lane_path(lane),
-            api.JWTMeView.as_view(
+            api.LaneMeView.as_view(
                 lane=lane, authentication_classes=[import_string(lane.authentication)]
             ),
             name=f"{lane.name}-me",
         )
-        for lane in lanes.api_lanes()
+        for lane in lanes.mounted_lanes()
     ),
 ]

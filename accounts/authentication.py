@@ -1,5 +1,5 @@
 """
-The JWT lanes (see ``accounts.lanes``): one authentication class each.
+The lanes that are DRF authentication classes (see ``accounts.lanes``).
 
 All of them verify the same access token (signature, algorithm, expiry,
 issuer, audience) with SimpleJWT; they differ only in what they consult
@@ -10,6 +10,9 @@ afterwards:
 * ``denylist``: Redis, one GET of the user's revocation marker.
 * ``jwt_pages``: the stateless lane, with the token read from a cookie.
 
+And one session lane with SimpleJWT's shape, ``snapshot``, whose user comes
+from the session itself (``accounts.session_lanes``).
+
 Each refusal is an ``AuthenticationFailed`` with the ``code`` of the check
 that failed, and a missing credential is ``None``: SimpleJWT's own shape.
 """
@@ -19,6 +22,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import (
     JWTAuthentication,
     JWTStatelessUserAuthentication,
@@ -30,6 +35,7 @@ from rest_framework_simplejwt.tokens import Token
 
 from accounts.exceptions import REDIS_ERRORS, StoreUnavailable
 from accounts.selectors import access_token_is_revoked
+from accounts.session_lanes import SnapshotUser, snapshot_user
 from accounts.tokens import AccessToken
 
 
@@ -91,3 +97,19 @@ class JWTCookieAuthentication(StatelessJWTAuthentication):
             return None
         validated_token = self.get_validated_token(raw_token.encode())
         return self.get_user(validated_token), validated_token
+
+
+class SessionSnapshotAuthentication(SessionAuthentication):
+    """
+    The ``snapshot`` lane: the session cookie, and the user the session
+    carries, with no query. DRF's CSRF check still guards unsafe methods.
+    """
+
+    def authenticate(self, request: Request) -> tuple[SnapshotUser, None] | None:
+        user, refusal = snapshot_user(request._request)
+        if refusal == "session_missing":
+            return None
+        if refusal:
+            raise AuthenticationFailed(_("Your session is not valid."), code=refusal)
+        self.enforce_csrf(request)
+        return user, None

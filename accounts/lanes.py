@@ -34,6 +34,9 @@ class Lane:
     authentication: str
     path: str
     revoked_at_once: bool
+    # True when ``authentication`` is a DRF authentication class and the API
+    # mounts this lane's "who am I" view at ``path`` from this entry alone.
+    mounted: bool = True
 
     def sent_credential(self, request: HttpRequest) -> str:
         """The credential exactly as it travelled (``name=value`` for a cookie); "" if absent."""
@@ -47,11 +50,6 @@ class Lane:
         value = request.COOKIES.get(name, "")
         return f"{name}={value}" if value else ""
 
-    @property
-    def is_api(self) -> bool:
-        """Whether the lane answers a bearer token on its own JSON endpoint under /api/."""
-        return self.credential is Credential.BEARER
-
 
 SESSION = Lane(
     name="session",
@@ -61,6 +59,18 @@ SESSION = Lane(
     consults="Redis for the session, then the database for the user",
     authentication="accounts.middleware.get_session_user",
     path="/api/session/me/",
+    revoked_at_once=True,
+    mounted=False,
+)
+SNAPSHOT = Lane(
+    name="snapshot",
+    label="Session snapshot (Redis only)",
+    colour="#0e7c86",
+    credential=Credential.SESSION_COOKIE,
+    # The session carries the user's id, name, active and staff flags: no query.
+    consults="Redis for the session, which carries the user",
+    authentication="accounts.authentication.SessionSnapshotAuthentication",
+    path="/api/session/snapshot/me/",
     revoked_at_once=True,
 )
 JWT_PAGES = Lane(
@@ -72,6 +82,7 @@ JWT_PAGES = Lane(
     authentication="accounts.authentication.JWTCookieAuthentication",
     path="/jwt/profile/",
     revoked_at_once=False,
+    mounted=False,
 )
 STATELESS = Lane(
     name="stateless",
@@ -105,7 +116,7 @@ DENYLIST = Lane(
     revoked_at_once=True,
 )
 
-LANES: tuple[Lane, ...] = (SESSION, JWT_PAGES, STATELESS, LOOKUP, DENYLIST)
+LANES: tuple[Lane, ...] = (SESSION, SNAPSHOT, JWT_PAGES, STATELESS, LOOKUP, DENYLIST)
 BY_NAME: dict[str, Lane] = {lane.name: lane for lane in LANES}
 
 
@@ -114,5 +125,10 @@ def lane_choices() -> list[tuple[str, str]]:
     return [(lane.name, lane.label) for lane in LANES]
 
 
-def api_lanes() -> tuple[Lane, ...]:
-    return tuple(lane for lane in LANES if lane.is_api)
+def mounted_lanes() -> tuple[Lane, ...]:
+    return tuple(lane for lane in LANES if lane.mounted)
+
+
+def bearer_lanes() -> tuple[Lane, ...]:
+    """The lanes that take an access token in the Authorization header."""
+    return tuple(lane for lane in LANES if lane.credential is Credential.BEARER)

@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from accounts.lanes import Lane
-from accounts.outcomes import Outcome
+from accounts.outcomes import OUTCOME_BY_CODE, Outcome
 
 
 class Verdict(NamedTuple):
@@ -32,6 +32,11 @@ class Verdict(NamedTuple):
     @property
     def accepted(self) -> bool:
         return self.outcome == Outcome.ACCEPTED
+
+    @classmethod
+    def of(cls, user: Any, refusal_code: str) -> Verdict:
+        """A verdict from a lane that answers (user, "") or (anonymous, refusal code)."""
+        return cls(user, OUTCOME_BY_CODE[refusal_code] if refusal_code else Outcome.ACCEPTED)
 
 
 class AuthObserver(Protocol):

@@ -41,8 +41,9 @@ OUTCOME_BY_CODE: dict[str, Outcome] = {
     "token_no_user": Outcome.INVALID_CLAIMS,
     "token_malformed": Outcome.MALFORMED,
     "token_blacklisted": Outcome.BLACKLISTED,
-    # accounts.authentication and accounts.middleware
+    # accounts.authentication and accounts.session_lanes
     "token_revoked": Outcome.REVOKED,
+    "session_missing": Outcome.MISSING,
     "session_not_found": Outcome.NOT_FOUND,
     "session_user_inactive": Outcome.INACTIVE,
     "session_expired": Outcome.EXPIRED,

@@ -1,5 +1,6 @@
-"""OpenAPI description of the JWT lanes: a bearer scheme per verification class."""
+"""OpenAPI description of the lanes: a bearer scheme per JWT class, a cookie for the snapshot."""
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -15,3 +16,11 @@ class BearerJWTScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: object) -> dict:
         return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
+class SessionSnapshotScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.SessionSnapshotAuthentication"
+    name = "sessionSnapshot"
+
+    def get_security_definition(self, auto_schema: object) -> dict:
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

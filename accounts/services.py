@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 SESSION_LOGIN_AT = "_svj_login_at"
 SESSION_SEEN_AT = "_svj_seen_at"
 SESSION_INDEXED_KEY = "_svj_indexed_key"
+# The user fields the snapshot lane serves without a query (accounts.session_lanes).
+SESSION_USER_SNAPSHOT = "_svj_user"
 
 
 # ------------------------------------------------------------------ sessions
@@ -51,13 +53,19 @@ def _session_metadata(*, request: HttpRequest, now: float) -> dict[str, object]:
 
 
 def session_register(*, request: HttpRequest, user: User) -> None:
-    """Stamp a freshly logged-in session and add it to the user's index."""
+    """Stamp a freshly logged-in session, snapshot its user, and add it to the user's index."""
     now = time.time()
     request.session[SESSION_LOGIN_AT] = now
-    session_touch(request=request, user=user, now=now)
+    request.session[SESSION_USER_SNAPSHOT] = {
+        "id": user.pk,
+        "username": user.get_username(),
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
+    }
+    session_touch(request=request, user_id=user.pk, now=now)
 
 
-def session_touch(*, request: HttpRequest, user: User, now: float | None = None) -> None:
+def session_touch(*, request: HttpRequest, user_id: int, now: float | None = None) -> None:
     """Record activity: pushes the idle timeout forward and refreshes the index entry."""
     now = time.time() if now is None else now
     session = request.session
@@ -67,12 +75,12 @@ def session_touch(*, request: HttpRequest, user: User, now: float | None = None)
         session.save()
     session[SESSION_SEEN_AT] = now
     session[SESSION_INDEXED_KEY] = session.session_key
-    SessionIndex(user.pk).add(session.session_key, _session_metadata(request=request, now=now))
+    SessionIndex(user_id).add(session.session_key, _session_metadata(request=request, now=now))
 
 
-def session_expire(*, request: HttpRequest, user: User) -> None:
+def session_expire(*, request: HttpRequest, user_id: int) -> None:
     """End the request's own session (timed out) without going through logout()."""
-    SessionIndex(user.pk).remove(request.session.session_key)
+    SessionIndex(user_id).remove(request.session.session_key)
     request.session.flush()
 
 

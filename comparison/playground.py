@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework_simplejwt.settings import api_settings
 
-from accounts.lanes import api_lanes
+from accounts.lanes import bearer_lanes
 from accounts.models import RevocationEvent, User
 from accounts.serializers import TokenObtainPairSerializer
 from accounts.services import demo_user_create, user_revoke_access
@@ -35,7 +35,7 @@ DEMO_COOKIE_SALT = "comparison.playground"
 @require_GET
 def playground(request: HttpRequest) -> HttpResponse:
     context = {
-        "lanes": api_lanes(),
+        "lanes": bearer_lanes(),
         "credential_seconds": settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS,
     }
     return render(request, "comparison/playground.html", context)

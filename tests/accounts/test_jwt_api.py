@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import selectors
-from accounts.lanes import api_lanes
+from accounts.lanes import bearer_lanes
 from accounts.models import User
 from accounts.tokens import RefreshToken
 from tests.conftest import PASSWORD, bearer
@@ -37,7 +37,7 @@ def _sign(
     return jwt.encode(claims, key, algorithm=algorithm)
 
 
-@pytest.mark.parametrize("lane", [lane.name for lane in api_lanes()])
+@pytest.mark.parametrize("lane", [lane.name for lane in bearer_lanes()])
 def test_every_lane_accepts_a_fresh_access_token(api_client: APIClient, token_pair, lane) -> None:
     response = api_client.get(reverse(f"api:{lane}-me"), **bearer(token_pair["access"]))
 
@@ -46,7 +46,7 @@ def test_every_lane_accepts_a_fresh_access_token(api_client: APIClient, token_pa
     assert response.json()["user"]["username"] == "alice"
 
 
-@pytest.mark.parametrize("lane", [lane.name for lane in api_lanes()])
+@pytest.mark.parametrize("lane", [lane.name for lane in bearer_lanes()])
 def test_every_lane_asks_for_credentials_with_a_code(api_client: APIClient, lane) -> None:
     response = api_client.get(reverse(f"api:{lane}-me"))
 
@@ -186,7 +186,7 @@ def _forgeries(user: User) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("lane", [lane.name for lane in api_lanes()])
+@pytest.mark.parametrize("lane", [lane.name for lane in bearer_lanes()])
 def test_forged_or_wrong_tokens_get_401_with_a_code(
     api_client: APIClient, user: User, lane
 ) -> None:

@@ -48,6 +48,7 @@ def test_the_schema_describes_every_api_endpoint() -> None:
     assert paths == {
         "/api/ping/",
         "/api/session/me/",
+        "/api/session/snapshot/me/",
         "/api/jwt/token/",
         "/api/jwt/token/refresh/",
         "/api/jwt/token/verify/",

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.lanes import api_lanes
+from accounts.lanes import bearer_lanes
 from accounts.models import User
 from accounts.serializers import TokenObtainPairSerializer
 
@@ -134,7 +134,7 @@ def test_the_baseline_token_itself_is_accepted(api_client: APIClient, claims) ->
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("lane", [lane.name for lane in api_lanes()])
+@pytest.mark.parametrize("lane", [lane.name for lane in bearer_lanes()])
 def test_every_forgery_is_refused_by_every_lane(api_client: APIClient, claims, lane) -> None:
     refused = {}
     for name, token in forgeries(claims).items():
