@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
-	DJANGO_DEBUG=1 $(BIN)/python -m config.redis_server \
+	DJANGO_DEBUG=1 $(BIN)/python -m tools.redis_server \
 		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## The site under gunicorn with production-shaped settings (DJANGO_SECURE=1) on loopback.
@@ -31,7 +31,7 @@ serve: $(STAMP)
 	$(BIN)/python manage.py check --deploy --fail-level WARNING && \
 	$(BIN)/python manage.py collectstatic --no-input -v0 && \
 	$(BIN)/python manage.py migrate --no-input && \
-	exec $(BIN)/python -m config.redis_server $(BIN)/gunicorn config.wsgi \
+	exec $(BIN)/python -m tools.redis_server $(BIN)/gunicorn config.wsgi \
 		--bind 127.0.0.1:$(PORT) --workers 2 --timeout 15 --graceful-timeout 5
 
 ## The whole suite, against a real Redis-protocol server and a real headless Chromium.
@@ -50,7 +50,7 @@ cluster-deps:
 ## Two app instances behind nginx, PostgreSQL, Redis primary + replica + 3 Sentinels, in the background.
 cluster: $(STAMP) cluster-deps
 	@test ! -f .cluster.pid || { echo "A cluster is already running (make cluster-stop)."; exit 1; }
-	nohup $(BIN)/python -m config.cluster > .cluster.log 2>&1 & echo $$! > .cluster.pid
+	nohup $(BIN)/python -m tools.cluster > .cluster.log 2>&1 & echo $$! > .cluster.pid
 	@for i in $$(seq 60); do grep -q "Cluster up" .cluster.log && break; sleep 1; done; cat .cluster.log
 
 cluster-stop:
@@ -60,7 +60,7 @@ cluster-stop:
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python -m config.redis_server $(BIN)/python manage.py authbench
+	$(BIN)/python -m tools.redis_server $(BIN)/python manage.py authbench
 
 ## Throughput per lane through nginx with one and with two app instances.
 bench-cluster: $(STAMP) cluster-deps
@@ -80,12 +80,12 @@ test-latest: cluster-deps browser
 ## The revocation drill: how long each lane keeps accepting a revoked user.
 drill: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python -m config.redis_server $(BIN)/python manage.py revocation_drill
+	$(BIN)/python -m tools.redis_server $(BIN)/python manage.py revocation_drill
 
 ## Every lane under steady load with logins, refreshes and revocations; fails on any 5xx.
 soak: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python -m config.redis_server $(BIN)/python manage.py soak
+	$(BIN)/python -m tools.redis_server $(BIN)/python manage.py soak
 
 migrations-check: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from comparison.recorder import recorder
-from config.redis_server import EmbeddedRedis
+from tools.redis_server import EmbeddedRedis
 
 TEST_KEY_PREFIX = "svj-test"
 PASSWORD = "correct horse battery staple"

@@ -9,7 +9,7 @@ persistence off: it holds nothing that must outlive the process using it.
 As a command it wraps another one, so that ``make run`` gets a server that
 stops when the site does::
 
-    python -m config.redis_server python manage.py runserver
+    python -m tools.redis_server python manage.py runserver
 """
 
 from __future__ import annotations
@@ -139,5 +139,5 @@ def run_with_redis(command: list[str]) -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
-        sys.exit("usage: python -m config.redis_server COMMAND [ARG ...]")
+        sys.exit("usage: python -m tools.redis_server COMMAND [ARG ...]")
     sys.exit(run_with_redis(sys.argv[1:]))

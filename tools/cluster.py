@@ -4,7 +4,7 @@ the cluster tests: PostgreSQL (Debian's package, in a private data folder), a
 Redis primary, one replica and three Sentinels, two gunicorn instances of the
 site, and nginx round-robin in front.
 
-    python -m config.cluster start     # runs until Ctrl-C, then stops everything
+    python -m tools.cluster start     # runs until Ctrl-C, then stops everything
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from redis import Redis
 from redis.exceptions import RedisError
 
-from config.redis_server import find_server_binary, free_loopback_port
+from tools.redis_server import find_server_binary, free_loopback_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SERVICE = "mymaster"

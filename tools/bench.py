@@ -38,9 +38,9 @@ from django_redis import get_redis_connection
 from accounts.models import User
 from comparison.models import AuthRollup, AuthSample, Lane
 from comparison.seed import seed_samples
-from comparison.site_client import SiteClient
-from config.cluster import Cluster
-from config.redis_server import free_loopback_port
+from tools.cluster import Cluster
+from tools.redis_server import free_loopback_port
+from tools.site_client import SiteClient
 
 BENCH_DB = "authbench"
 PASSWORD = "authbench-password-0123"  # noqa: S105 - a throwaway user in a scratch database
