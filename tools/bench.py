@@ -17,10 +17,8 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -39,7 +37,13 @@ from accounts.models import User
 from comparison.models import AuthRollup, AuthSample, Lane
 from comparison.seed import seed_samples
 from tools.cluster import Cluster
-from tools.redis_server import free_loopback_port
+from tools.processes import (
+    REPO_ROOT,
+    end_process,
+    free_loopback_port,
+    gunicorn_command,
+    wait_for_port,
+)
 from tools.site_client import SiteClient
 
 BENCH_DB = "authbench"
@@ -164,31 +168,13 @@ def gunicorn(*, database: Path, recording: bool, workers: int) -> Iterator[Serve
         "JWT_ACCESS_LIFETIME_SECONDS": "7200",
         "DJANGO_LOG_LEVEL": "ERROR",
     }
-    command = [
-        sys.executable, "-m", "gunicorn", "config.wsgi",
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers),
-        "--log-level", "warning",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)  # noqa: S603
+    command = gunicorn_command(port=port, workers=workers, options=("--log-level", "warning"))
+    process = subprocess.Popen(command, env=env, cwd=REPO_ROOT)  # noqa: S603
     try:
-        _wait_for_port(port, process)
+        wait_for_port(port, "gunicorn", process=process)
         yield Served(url=f"http://127.0.0.1:{port}", pid=process.pid)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not listen on {port} within {timeout}s")
+        end_process(process, timeout=30)
 
 
 def credentials(base: str) -> dict[str, str]:

