@@ -21,7 +21,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from accounts.models import User
-from tools.bench import BENCH_DB, PASSWORD, gunicorn, scratch_database
+from tools.scratch_site import BENCH_DB, PASSWORD, gunicorn, scratch_database
 from tools.site_client import Answer, SiteClient
 
 LANES = ("stateless", "lookup", "denylist")
