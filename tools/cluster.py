@@ -30,7 +30,7 @@ from tools.processes import (
     wait_for_port,
     wait_until,
 )
-from tools.redis_server import find_server_binary
+from tools.redis_server import find_server_binary, server_command
 
 SERVICE = "mymaster"
 DATABASE = "sessions_vs_jwt"
@@ -147,11 +147,18 @@ class Cluster:
         for role in ("redis-primary", "redis-replica"):
             self.ports.setdefault(role, free_loopback_port())
         primary, replica = self.ports["redis-primary"], self.ports["redis-replica"]
-        common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self._spawn("redis-primary", [binary, "--port", str(primary), *common])
+        self._spawn(
+            "redis-primary",
+            server_command(binary, port=primary, directory=self._data_dir("redis-primary")),
+        )
         self._spawn(
             "redis-replica",
-            [binary, "--port", str(replica), *common, "--replicaof", "127.0.0.1", str(primary)],
+            server_command(
+                binary,
+                port=replica,
+                directory=self._data_dir("redis-replica"),
+                options=("--replicaof", "127.0.0.1", str(primary)),
+            ),
         )
         wait_until(
             lambda: Redis(port=replica).info("replication")["master_link_status"] == "up",
@@ -163,7 +170,7 @@ class Cluster:
             port = self.ports.setdefault(name, free_loopback_port())
             conf = self.workdir / f"{name}.conf"
             conf.write_text(
-                f"port {port}\nbind 127.0.0.1\ndir {self.workdir}\n"
+                f"port {port}\nbind 127.0.0.1\ndir {self._data_dir(name)}\n"
                 f"sentinel monitor {SERVICE} 127.0.0.1 {primary} 2\n"
                 f"sentinel down-after-milliseconds {SERVICE} 1000\n"
                 f"sentinel failover-timeout {SERVICE} 4000\n"
@@ -178,6 +185,12 @@ class Cluster:
                 "the Sentinels",
                 errors=(RedisError,),
             )
+
+    def _data_dir(self, name: str) -> Path:
+        """Each server's own folder inside ours, so none writes into the repository."""
+        directory = self.workdir / name
+        directory.mkdir(exist_ok=True)
+        return directory
 
     def stop_redis(self) -> None:
         for name in [name for name in self.processes if name.startswith(("redis-", "sentinel-"))]:

@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -46,6 +47,26 @@ def find_server_binary() -> str:
     return str(get_binary_path())
 
 
+def server_command(
+    binary: str, *, port: int, directory: str | Path, options: Sequence[str] = ()
+) -> list[str]:
+    """
+    A server on loopback with persistence off, and its own data directory all
+    the same: a replica still stores the snapshot its primary sends it, in the
+    working directory (the repository, when run from there) unless ``--dir``
+    says where.
+    """
+    return [
+        binary,
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--save", "",
+        "--appendonly", "no",
+        "--dir", str(directory),
+        *options,
+    ]  # fmt: skip
+
+
 class EmbeddedRedis:
     """A Redis-protocol server process on 127.0.0.1, started and stopped by us."""
 
@@ -61,18 +82,15 @@ class EmbeddedRedis:
 
     def start(self, *, timeout: float = 10.0) -> None:
         self._workdir = tempfile.TemporaryDirectory(prefix="embedded-redis-")
-        # fmt: off
-        command = [
+        command = server_command(
             self.binary,
-            "--bind", "127.0.0.1",
-            "--port", str(self.port),
-            "--protected-mode", "yes",
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", self._workdir.name,
-            "--logfile", str(Path(self._workdir.name) / "server.log"),
-        ]
-        # fmt: on
+            port=self.port,
+            directory=self._workdir.name,
+            options=(
+                "--protected-mode", "yes",
+                "--logfile", str(Path(self._workdir.name) / "server.log"),
+            ),
+        )  # fmt: skip
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)  # noqa: S603
         self._wait_until_ready(timeout)
 
