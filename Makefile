@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test lint format migrations-check browser cluster-deps cluster cluster-stop bench bench-cluster test-latest drill soak clean
+.PHONY: run serve test test-fast lint format migrations-check browser cluster-deps cluster cluster-stop bench bench-cluster test-latest drill soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ serve: $(STAMP)
 ## The whole suite, against a real Redis-protocol server and a real headless Chromium.
 test: $(STAMP) migrations-check browser cluster-deps
 	$(BIN)/python -m pytest
+
+## The suite without the browser and cluster tests (their markers): the quick check while working.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not browser and not cluster"
 
 ## Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
 browser:
