@@ -13,6 +13,7 @@ import copy
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -24,10 +25,22 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from comparison.recorder import recorder
-from config.redis_server import EmbeddedRedis
+from tools.redis_server import EmbeddedRedis
 
 TEST_KEY_PREFIX = "svj-test"
 PASSWORD = "correct horse battery staple"
+MARKED_FOLDERS = ("browser", "cluster")
+
+
+# tryfirst: the markers must be on before `-m` deselects by them.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark by folder: a test added to tests/browser/ or tests/cluster/ cannot miss its marker."""
+    tests = Path(__file__).parent
+    for item in items:
+        folder = item.path.relative_to(tests).parts[0]
+        if folder in MARKED_FOLDERS:
+            item.add_marker(folder)
 
 
 @dataclass

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from config.cluster import Cluster
 from tests.conftest import PASSWORD
+from tools.cluster import Cluster
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ from collections import Counter
 
 from redis import Redis
 
-from comparison.site_client import SiteClient
-from config.cluster import Cluster
 from tests.conftest import PASSWORD
+from tools.cluster import Cluster
+from tools.site_client import SiteClient
 
 USERS = ("alice", "bob", "carol", "dave", "erin")
 FAILOVER_LIMIT_SECONDS = 30

@@ -1,10 +1,14 @@
 """Sessions need a shared store: shown on two instances behind one address."""
 
-import psycopg
+from pathlib import Path
 
-from comparison.site_client import SiteClient
-from config.cluster import Cluster
+import psycopg
+from redis import Redis
+
 from tests.conftest import PASSWORD
+from tools.cluster import Cluster
+from tools.processes import REPO_ROOT
+from tools.site_client import SiteClient
 
 
 def bearer(access: str) -> dict[str, str]:
@@ -63,3 +67,15 @@ def test_the_proxy_spreads_requests_and_samples_name_their_instance(cluster: Clu
     counts = dict(rows)
     assert set(counts) == {"app-a", "app-b"}
     assert sum(counts.values()) == 10
+
+
+def test_each_redis_keeps_its_files_in_its_own_folder_outside_the_repository(
+    cluster: Cluster,
+) -> None:
+    folders = {
+        Path(Redis(port=cluster.ports[name]).config_get("dir")["dir"])
+        for name in ("redis-primary", "redis-replica")
+    }
+
+    assert len(folders) == 2
+    assert not any(folder.is_relative_to(REPO_ROOT) for folder in folders)

@@ -2,9 +2,9 @@
 
 import time
 
-from comparison.site_client import SiteClient
-from config.cluster import Cluster
 from tests.conftest import PASSWORD
+from tools.cluster import Cluster
+from tools.site_client import SiteClient
 
 SECONDS_LIMIT = 8
 

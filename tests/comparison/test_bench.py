@@ -2,8 +2,8 @@
 
 import pytest
 
-from comparison import bench
-from comparison.bench import WrkResult, _report
+from tools import bench
+from tools.bench import WrkResult, _report
 
 WRK_OUTPUT = """\
 Running 2s test @ http://127.0.0.1:40000/api/ping/

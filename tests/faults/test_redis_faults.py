@@ -16,8 +16,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from comparison.models import AuthSample
-from config.redis_server import EmbeddedRedis
 from tests.conftest import PASSWORD, bearer
+from tools.redis_server import EmbeddedRedis
 
 pytestmark = pytest.mark.django_db
 

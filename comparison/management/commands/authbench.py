@@ -4,8 +4,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from comparison.bench import run_benchmark, run_cluster_benchmark
 from comparison.models import BenchmarkRun
+from tools.bench import run_benchmark, run_cluster_benchmark
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from comparison.soak import run_soak
+from tools.soak import run_soak
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ the cluster tests: PostgreSQL (Debian's package, in a private data folder), a
 Redis primary, one replica and three Sentinels, two gunicorn instances of the
 site, and nginx round-robin in front.
 
-    python -m config.cluster start     # runs until Ctrl-C, then stops everything
+    python -m tools.cluster start     # runs until Ctrl-C, then stops everything
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,23 +22,18 @@ from pathlib import Path
 from redis import Redis
 from redis.exceptions import RedisError
 
-from config.redis_server import find_server_binary, free_loopback_port
+from tools.processes import (
+    REPO_ROOT,
+    end_process,
+    free_loopback_port,
+    gunicorn_command,
+    wait_for_port,
+    wait_until,
+)
+from tools.redis_server import find_server_binary, server_command
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 SERVICE = "mymaster"
 DATABASE = "sessions_vs_jwt"
-
-
-def _wait(check, what: str, *, timeout: float = 30.0, errors: tuple = ()) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except (OSError, RedisError, *errors):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not come up within {timeout}s")
 
 
 def _pg_bin(name: str) -> str:
@@ -62,13 +56,7 @@ class Process:
     popen: subprocess.Popen
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(sig)
-            try:
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+        end_process(self.popen, sig=sig)
 
 
 @dataclass
@@ -133,7 +121,7 @@ class Cluster:
             check=True,
             capture_output=True,
         )
-        self._spawn(
+        postgres = self._spawn(
             "postgres",
             _as_postgres([
                 _pg_bin("postgres"), "-D", str(data), "-p", str(self.ports["postgres"]),
@@ -144,9 +132,10 @@ class Cluster:
         import psycopg  # only needed here, and only installed with the cluster extra
 
         admin = f"postgres://postgres@127.0.0.1:{self.ports['postgres']}/postgres"
-        _wait(
+        wait_until(
             lambda: psycopg.connect(admin).close() or True,
             "PostgreSQL",
+            process=postgres.popen,
             errors=(psycopg.OperationalError,),
         )
         with psycopg.connect(admin, autocommit=True) as connection:
@@ -158,22 +147,30 @@ class Cluster:
         for role in ("redis-primary", "redis-replica"):
             self.ports.setdefault(role, free_loopback_port())
         primary, replica = self.ports["redis-primary"], self.ports["redis-replica"]
-        common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self._spawn("redis-primary", [binary, "--port", str(primary), *common])
+        self._spawn(
+            "redis-primary",
+            server_command(binary, port=primary, directory=self._data_dir("redis-primary")),
+        )
         self._spawn(
             "redis-replica",
-            [binary, "--port", str(replica), *common, "--replicaof", "127.0.0.1", str(primary)],
+            server_command(
+                binary,
+                port=replica,
+                directory=self._data_dir("redis-replica"),
+                options=("--replicaof", "127.0.0.1", str(primary)),
+            ),
         )
-        _wait(
+        wait_until(
             lambda: Redis(port=replica).info("replication")["master_link_status"] == "up",
             "the Redis replica",
+            errors=(RedisError,),
         )
         for n in range(3):
             name = f"sentinel-{n}"
             port = self.ports.setdefault(name, free_loopback_port())
             conf = self.workdir / f"{name}.conf"
             conf.write_text(
-                f"port {port}\nbind 127.0.0.1\ndir {self.workdir}\n"
+                f"port {port}\nbind 127.0.0.1\ndir {self._data_dir(name)}\n"
                 f"sentinel monitor {SERVICE} 127.0.0.1 {primary} 2\n"
                 f"sentinel down-after-milliseconds {SERVICE} 1000\n"
                 f"sentinel failover-timeout {SERVICE} 4000\n"
@@ -181,12 +178,19 @@ class Cluster:
             )
             self._spawn(name, [binary, str(conf), "--sentinel"])
         for _, port in self.sentinels:
-            _wait(
+            wait_until(
                 lambda port=port: (
                     Redis(port=port).sentinel_master(SERVICE)["num-other-sentinels"] == 2
                 ),
                 "the Sentinels",
+                errors=(RedisError,),
             )
+
+    def _data_dir(self, name: str) -> Path:
+        """Each server's own folder inside ours, so none writes into the repository."""
+        directory = self.workdir / name
+        directory.mkdir(exist_ok=True)
+        return directory
 
     def stop_redis(self) -> None:
         for name in [name for name in self.processes if name.startswith(("redis-", "sentinel-"))]:
@@ -200,7 +204,7 @@ class Cluster:
     def start_apps(self) -> None:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
-            cwd=BASE_DIR,
+            cwd=REPO_ROOT,
             env=self.app_env(),
             check=True,
         )
@@ -208,21 +212,18 @@ class Cluster:
             port = self.ports.setdefault(instance, free_loopback_port())
             self._spawn(
                 instance,
-                [
-                    sys.executable, "-m", "gunicorn", "config.wsgi",
-                    "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "15",
-                ],
-                cwd=BASE_DIR,
+                gunicorn_command(port=port, workers=1, options=("--timeout", "15")),
+                cwd=REPO_ROOT,
                 env=self.app_env(instance),
-            )  # fmt: skip
+            )
         for instance in self.instances:
-            _wait(lambda instance=instance: _listening(self.ports[instance]), instance)
+            wait_for_port(self.ports[instance], instance, process=self.processes[instance].popen)
 
     def manage(self, *args: str) -> str:
         """Run a management command against the cluster's database and Redis."""
         return subprocess.run(  # noqa: S603
             [sys.executable, "manage.py", *args],
-            cwd=BASE_DIR,
+            cwd=REPO_ROOT,
             env=self.app_env(),
             check=True,
             capture_output=True,
@@ -275,8 +276,8 @@ http {{
 """
         )
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        self._spawn(name, [nginx, "-c", str(conf), "-p", str(self.workdir)])
-        _wait(lambda: _listening(port), "nginx")
+        proxy = self._spawn(name, [nginx, "-c", str(conf), "-p", str(self.workdir)])
+        wait_for_port(port, "nginx", process=proxy.popen)
         return f"http://127.0.0.1:{port}"
 
     # ------------------------------------------------------------ all of it
@@ -295,11 +296,6 @@ http {{
         for name in reversed(list(self.processes)):
             self.processes.pop(name).stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def main() -> None:

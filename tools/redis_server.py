@@ -9,7 +9,7 @@ persistence off: it holds nothing that must outlive the process using it.
 As a command it wraps another one, so that ``make run`` gets a server that
 stops when the site does::
 
-    python -m config.redis_server python manage.py runserver
+    python -m tools.redis_server python manage.py runserver
 """
 
 from __future__ import annotations
@@ -17,16 +17,17 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+
+from tools.processes import end_process, free_loopback_port, wait_until
 
 SERVER_NAMES = ("redis-server", "valkey-server")
 
@@ -46,10 +47,24 @@ def find_server_binary() -> str:
     return str(get_binary_path())
 
 
-def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def server_command(
+    binary: str, *, port: int, directory: str | Path, options: Sequence[str] = ()
+) -> list[str]:
+    """
+    A server on loopback with persistence off, and its own data directory all
+    the same: a replica still stores the snapshot its primary sends it, in the
+    working directory (the repository, when run from there) unless ``--dir``
+    says where.
+    """
+    return [
+        binary,
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--save", "",
+        "--appendonly", "no",
+        "--dir", str(directory),
+        *options,
+    ]  # fmt: skip
 
 
 class EmbeddedRedis:
@@ -67,45 +82,37 @@ class EmbeddedRedis:
 
     def start(self, *, timeout: float = 10.0) -> None:
         self._workdir = tempfile.TemporaryDirectory(prefix="embedded-redis-")
-        # fmt: off
-        command = [
+        command = server_command(
             self.binary,
-            "--bind", "127.0.0.1",
-            "--port", str(self.port),
-            "--protected-mode", "yes",
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", self._workdir.name,
-            "--logfile", str(Path(self._workdir.name) / "server.log"),
-        ]
-        # fmt: on
+            port=self.port,
+            directory=self._workdir.name,
+            options=(
+                "--protected-mode", "yes",
+                "--logfile", str(Path(self._workdir.name) / "server.log"),
+            ),
+        )  # fmt: skip
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)  # noqa: S603
         self._wait_until_ready(timeout)
 
     def _wait_until_ready(self, timeout: float) -> None:
         client = Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.2)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"{self.binary} exited with {self.process.returncode}")
-            try:
-                client.ping()
-            except RedisConnectionError:
-                time.sleep(0.05)
-            else:
-                client.close()
-                return
-        self.stop()
-        raise RuntimeError(f"{self.binary} did not answer on port {self.port} in {timeout}s")
+        try:
+            wait_until(
+                client.ping,
+                f"{self.binary} on port {self.port}",
+                process=self.process,
+                timeout=timeout,
+                errors=(RedisConnectionError,),
+            )
+        except RuntimeError:
+            self.stop()
+            raise
+        finally:
+            client.close()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            end_process(self.process, timeout=5)
         self.process = None
         if self._workdir is not None:
             self._workdir.cleanup()
@@ -139,5 +146,5 @@ def run_with_redis(command: list[str]) -> int:
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
-        sys.exit("usage: python -m config.redis_server COMMAND [ARG ...]")
+        sys.exit("usage: python -m tools.redis_server COMMAND [ARG ...]")
     sys.exit(run_with_redis(sys.argv[1:]))

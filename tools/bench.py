@@ -12,26 +12,19 @@ PyJWT HS256 verification, one user query.
 
 from __future__ import annotations
 
-import copy
 import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 
 import jwt
 from django.conf import settings
-from django.core.management import call_command
-from django.db import connections
 from django.db.models import Sum
 from django_redis import get_redis_connection
 from rest_framework_simplejwt.settings import api_settings
@@ -39,12 +32,9 @@ from rest_framework_simplejwt.settings import api_settings
 from accounts.models import User
 from comparison.models import AuthRollup, AuthSample
 from comparison.seed import seed_samples
-from comparison.site_client import SiteClient
-from config.cluster import Cluster
-from config.redis_server import free_loopback_port
-
-BENCH_DB = "authbench"
-PASSWORD = "authbench-password-0123"  # noqa: S105 - a throwaway user in a scratch database
+from tools.cluster import Cluster
+from tools.scratch_site import BENCH_DB, PASSWORD, gunicorn, scratch_database
+from tools.site_client import SiteClient
 
 
 @dataclass(frozen=True)
@@ -116,79 +106,6 @@ def measure_floors(*, token: str, user_id: int) -> dict[str, float]:
         ),
         "user_query": _median_us(lambda: User.objects.using(BENCH_DB).get(pk=user_id), batch=300),
     }
-
-
-@contextmanager
-def scratch_database() -> Iterator[Path]:
-    """A fresh SQLite database, migrated, registered as the ``authbench`` alias."""
-    with tempfile.TemporaryDirectory(prefix="authbench-") as folder:
-        path = Path(folder) / "bench.sqlite3"
-        config = copy.deepcopy(connections.settings["default"])
-        config.update(ENGINE="django.db.backends.sqlite3", NAME=str(path), OPTIONS={})
-        connections.settings[BENCH_DB] = config
-        try:
-            call_command("migrate", database=BENCH_DB, verbosity=0)
-            yield path
-        finally:
-            connections[BENCH_DB].close()
-            del connections.settings[BENCH_DB]
-
-
-@dataclass(frozen=True)
-class Served:
-    url: str
-    pid: int
-
-    def worker_rss_kib(self) -> list[int]:
-        """Resident memory of each gunicorn worker (the master's children), from /proc."""
-        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
-        sizes = []
-        for child in children:
-            status = Path(f"/proc/{child}/status").read_text()
-            sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)))
-        return sizes
-
-
-@contextmanager
-def gunicorn(*, database: Path, recording: bool, workers: int) -> Iterator[Served]:
-    """The site under gunicorn on a free loopback port."""
-    port = free_loopback_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "REDIS_URL": settings.REDIS_URL,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "COMPARISON_RECORDING": "1" if recording else "0",
-        # Long enough that no token expires during the run.
-        "JWT_ACCESS_LIFETIME_SECONDS": "7200",
-        "DJANGO_LOG_LEVEL": "ERROR",
-    }
-    command = [
-        sys.executable, "-m", "gunicorn", "config.wsgi",
-        "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers),
-        "--log-level", "warning",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)  # noqa: S603
-    try:
-        _wait_for_port(port, process)
-        yield Served(url=f"http://127.0.0.1:{port}", pid=process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not listen on {port} within {timeout}s")
 
 
 def credentials(base: str) -> dict[str, str]:

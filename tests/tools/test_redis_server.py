@@ -3,7 +3,7 @@ import sys
 
 from redis import Redis
 
-from config.redis_server import EmbeddedRedis, run_with_redis
+from tools.redis_server import EmbeddedRedis, run_with_redis
 
 
 def test_embedded_server_speaks_redis_on_loopback_and_stops() -> None:

@@ -21,8 +21,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from accounts.models import User
-from comparison.bench import BENCH_DB, PASSWORD, gunicorn, scratch_database
-from comparison.site_client import Answer, SiteClient
+from tools.scratch_site import BENCH_DB, PASSWORD, gunicorn, scratch_database
+from tools.site_client import Answer, SiteClient
 
 LANES = ("stateless", "lookup", "denylist")
 REFRESH_EVERY = 5

@@ -1,0 +1,30 @@
+"""Waiting for a child ends when it answers, when it dies, or when the time is up."""
+
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tools.processes import free_loopback_port, wait_for_port, wait_until
+
+
+def test_waiting_for_a_port_ends_when_something_listens_on_it() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+
+        wait_for_port(sock.getsockname()[1], "the test socket", timeout=5)
+
+
+def test_waiting_ends_with_the_exit_code_of_a_child_that_has_died() -> None:
+    process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    process.wait()
+
+    with pytest.raises(RuntimeError, match="exited with 3"):
+        wait_for_port(free_loopback_port(), "the child", process=process)
+
+
+def test_waiting_gives_up_at_the_timeout_and_says_what_it_waited_for() -> None:
+    with pytest.raises(RuntimeError, match=r"the answer did not come up within 0\.2s"):
+        wait_until(lambda: False, "the answer", timeout=0.2)

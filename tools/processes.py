@@ -1,0 +1,83 @@
+"""
+What every launcher in tools/ needs from its child processes, written once: a
+free loopback port, waiting until a child answers (or has died), stopping it,
+and the command that serves the site under gunicorn.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_until(
+    check: Callable[[], object],
+    what: str,
+    *,
+    process: subprocess.Popen | None = None,
+    timeout: float = 30.0,
+    errors: tuple[type[Exception], ...] = (),
+) -> None:
+    """
+    Poll ``check`` until it returns something true; ``errors`` (and OSError)
+    mean "not yet". A ``process`` that has exited will never answer, so the
+    wait ends there with its exit code instead of running out the timeout.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        try:
+            if check():
+                return
+        except (OSError, *errors):
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not come up within {timeout}s")
+
+
+def wait_for_port(
+    port: int, what: str, *, process: subprocess.Popen | None = None, timeout: float = 30.0
+) -> None:
+    wait_until(lambda: listening(port), f"{what} on port {port}", process=process, timeout=timeout)
+
+
+def end_process(
+    process: subprocess.Popen, *, sig: int = signal.SIGTERM, timeout: float = 10.0
+) -> None:
+    """Signal ``process`` and wait for it; kill it if it is still there after ``timeout``."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def gunicorn_command(*, port: int, workers: int, options: Sequence[str] = ()) -> list[str]:
+    """The site under this interpreter's gunicorn on loopback; run it from ``REPO_ROOT``."""
+    return [
+        sys.executable, "-m", "gunicorn", "config.wsgi",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers),
+        *options,
+    ]  # fmt: skip
