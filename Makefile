@@ -114,10 +114,11 @@ soak: $(STAMP)
 migrations-check: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-## ruff's lint rules and its formatting check, as CI runs them.
+## ruff's lint rules, its formatting check and mypy's type check, as CI runs them.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## Let ruff fix what it can and format the code.
 format: $(STAMP)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
@@ -11,6 +13,12 @@ from accounts import selectors, services
 from accounts.exceptions import REDIS_ERRORS
 from accounts.models import RevocationEvent, User
 
+
+def _staff(request: HttpRequest) -> User:
+    # The admin site only serves signed-in staff.
+    return cast(User, request.user)
+
+
 REDIS_DOWN = "Redis is unavailable. {done} Nothing else was revoked or recorded; try again shortly."
 
 
@@ -19,7 +27,7 @@ class UserAdmin(DjangoUserAdmin):
     actions = ["revoke_access"]
     readonly_fields = ["live_sessions", "outstanding_refresh_tokens"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Live credentials", {"fields": ("live_sessions", "outstanding_refresh_tokens")}),
     )
 
@@ -28,7 +36,7 @@ class UserAdmin(DjangoUserAdmin):
         revoked = 0
         try:
             for user in queryset:
-                services.user_revoke_access(user=user, actor=request.user)
+                services.user_revoke_access(user=user, actor=_staff(request))
                 revoked += 1
         except REDIS_ERRORS:
             done = f"Access was revoked for {revoked} user(s) before it failed."
@@ -41,7 +49,7 @@ class UserAdmin(DjangoUserAdmin):
         if change and "is_active" in form.changed_data and not obj.is_active:
             try:
                 services.user_revoke_access(
-                    user=obj, actor=request.user, reason=RevocationEvent.Reason.DEACTIVATED
+                    user=obj, actor=_staff(request), reason=RevocationEvent.Reason.DEACTIVATED
                 )
             except REDIS_ERRORS:
                 done = "The user is deactivated, so no new login is possible."

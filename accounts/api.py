@@ -127,7 +127,7 @@ class MeView(APIView):
         )
 
     def credential(self, request: Request) -> dict[str, Any]:
-        token = request.auth
+        token: Any = request.auth
         if token is None:
             return {"kind": "session", "expires_in": request.session.get_expiry_age()}
         return {"kind": "jwt", "jti": token["jti"], "iat": token["iat"], "exp": token["exp"]}

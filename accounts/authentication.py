@@ -20,6 +20,7 @@ that failed, and a missing credential is ``None``: SimpleJWT's own shape.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import SessionAuthentication
@@ -38,6 +39,9 @@ from accounts.selectors import access_token_is_revoked
 from accounts.session_lanes import SnapshotUser, snapshot_user
 from accounts.tokens import AccessToken
 
+# Whom a lane authenticates: a user row (lookup) or a user built from the token.
+AnyUser = AbstractBaseUser | TokenUser
+
 
 class CodedJWTAuthentication(JWTAuthentication):
     """SimpleJWT's pipeline; a refused token keeps the code of the check that failed."""
@@ -48,10 +52,13 @@ class CodedJWTAuthentication(JWTAuthentication):
         except TokenError as e:
             raise InvalidToken(e.args[0], code=e.args[0].code) from e
 
-    def get_user(self, validated_token: Token) -> object:
+    # SimpleJWT annotates get_user() with a TypeVar that no argument binds;
+    # no concrete return type can match it, hence the ignores below.
+    def get_user(self, validated_token: Token) -> AnyUser:  # type: ignore[override]
         if api_settings.USER_ID_CLAIM not in validated_token:
             raise AuthenticationFailed(
-                _("Token contained no recognizable user identification"), code="token_no_user"
+                str(_("Token contained no recognizable user identification")),
+                code="token_no_user",
             )
         return super().get_user(validated_token)
 
@@ -60,7 +67,7 @@ class LookupJWTAuthentication(CodedJWTAuthentication):
     """The ``lookup`` lane: the token, then the user row."""
 
 
-class StatelessJWTAuthentication(CodedJWTAuthentication, JWTStatelessUserAuthentication):
+class StatelessJWTAuthentication(CodedJWTAuthentication, JWTStatelessUserAuthentication):  # type: ignore[misc]
     """The ``stateless`` lane: the token alone."""
 
 
@@ -70,7 +77,7 @@ class DenylistJWTAuthentication(StatelessJWTAuthentication):
     the user been revoked since this token was issued? No database query.
     """
 
-    def get_user(self, validated_token: Token) -> TokenUser:
+    def get_user(self, validated_token: Token) -> AnyUser:  # type: ignore[override]
         user = super().get_user(validated_token)
         try:
             revoked = access_token_is_revoked(
@@ -80,7 +87,7 @@ class DenylistJWTAuthentication(StatelessJWTAuthentication):
             # Never accept a token that could not be checked.
             raise StoreUnavailable from e
         if revoked:
-            raise AuthenticationFailed(_("Token has been revoked"), code="token_revoked")
+            raise AuthenticationFailed(str(_("Token has been revoked")), code="token_revoked")
         return user
 
 
@@ -91,7 +98,7 @@ class JWTCookieAuthentication(StatelessJWTAuthentication):
     expires and its refresh is refused, as in a pure JWT deployment.
     """
 
-    def authenticate(self, request: HttpRequest) -> tuple[TokenUser, Token] | None:  # type: ignore[override]
+    def authenticate(self, request: HttpRequest) -> tuple[AnyUser, Token] | None:  # type: ignore[override]
         raw_token = request.COOKIES.get(settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME)
         if not raw_token:
             return None
@@ -110,6 +117,6 @@ class SessionSnapshotAuthentication(SessionAuthentication):
         if refusal == "session_missing":
             return None
         if refusal:
-            raise AuthenticationFailed(_("Your session is not valid."), code=refusal)
+            raise AuthenticationFailed(str(_("Your session is not valid.")), code=refusal)
         self.enforce_csrf(request)
         return user, None

@@ -33,7 +33,7 @@ class SessionAuthenticationMiddleware(AuthenticationMiddleware):
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
-        request.user = SimpleLazyObject(lambda: get_session_user(request))
+        request.user = SimpleLazyObject(lambda: get_session_user(request))  # type: ignore[assignment]
 
 
 class PrivateCacheMiddleware:

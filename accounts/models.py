@@ -21,7 +21,8 @@ class User(AbstractUser):
         until the next save: the one place every password change passes
         through (admin, forms, shell). ``accounts.signals`` revokes on it.
         """
-        return self._password is not None and not self._state.adding
+        # _password is set at run time by AbstractBaseUser; the stubs do not declare it.
+        return getattr(self, "_password", None) is not None and not self._state.adding
 
 
 class RevocationEvent(models.Model):

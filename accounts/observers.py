@@ -54,7 +54,7 @@ def auth_observer() -> AuthObserver | None:
 def observe_auth(request: HttpRequest, *, lane: Lane, step: Callable[[], Verdict]) -> Verdict:
     """Run one lane's authentication step, under the observer when there is one."""
     # Marks the response as depending on a credential (config.middleware.PrivateCacheMiddleware).
-    request.auth_lane = lane
+    request.auth_lane = lane  # type: ignore[attr-defined]
     observer = auth_observer()
     if observer is None:
         return step()

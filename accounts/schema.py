@@ -10,7 +10,7 @@ class BearerJWTScheme(OpenApiAuthenticationExtension):
     priority = 1
 
     @property
-    def name(self) -> str:
+    def name(self) -> str:  # type: ignore[override]
         # One component per class: the lanes differ in what they check after the signature.
         return f"bearer{type(self.target).__name__}"
 

@@ -13,8 +13,10 @@ from accounts.models import User
 from accounts.session_index import LiveSession, SessionIndex
 
 
-def user_get(*, user_id: object) -> User | None:
-    """The active user with this id, or None (unknown, deleted or deactivated)."""
+def user_get(*, user_id: int | str | None) -> User | None:
+    """The active user with this id, or None (none named, unknown, deleted or deactivated)."""
+    if user_id is None:
+        return None
     return User.objects.filter(pk=user_id, is_active=True).first()
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -8,7 +8,6 @@ from rest_framework import exceptions
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import Token
 
 from accounts.exceptions import TooManyAttempts
 from accounts.services import refresh_token_reuse_check, refresh_token_spend
@@ -31,8 +30,8 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
             raise
 
     @classmethod
-    def get_token(cls, user: Any) -> Token:
-        token = super().get_token(user)
+    def get_token(cls, user: Any) -> RefreshToken:
+        token = cast(RefreshToken, super().get_token(user))
         # Claims are readable by anyone holding the token: keep them minimal.
         token["username"] = user.get_username()
         return token
@@ -84,5 +83,5 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
         )
         if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed(
-                self.error_messages["no_active_account"], code="no_active_account"
+                str(self.error_messages["no_active_account"]), code="no_active_account"
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import jwt
 from django.conf import settings
@@ -73,14 +73,16 @@ def session_touch(*, request: HttpRequest, user_id: int, now: float | None = Non
         # A session only gets its key when first saved; save now so the index
         # entry names the key the browser will actually hold.
         session.save()
+    session_key = cast(str, session.session_key)  # saved above, so it has a key
     session[SESSION_SEEN_AT] = now
-    session[SESSION_INDEXED_KEY] = session.session_key
-    SessionIndex(user_id).add(session.session_key, _session_metadata(request=request, now=now))
+    session[SESSION_INDEXED_KEY] = session_key
+    SessionIndex(user_id).add(session_key, _session_metadata(request=request, now=now))
 
 
 def session_expire(*, request: HttpRequest, user_id: int) -> None:
     """End the request's own session (timed out) without going through logout()."""
-    SessionIndex(user_id).remove(request.session.session_key)
+    if request.session.session_key is not None:
+        SessionIndex(user_id).remove(request.session.session_key)
     request.session.flush()
 
 
@@ -162,7 +164,7 @@ def refresh_token_spend(*, token: RefreshToken) -> None:
         with transaction.atomic():
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError as e:
-        raise InvalidToken(_("Token is blacklisted")) from e
+        raise InvalidToken(str(_("Token is blacklisted"))) from e
 
 
 def refresh_token_reuse_check(*, raw_token: str) -> RevocationEvent | None:
@@ -178,7 +180,8 @@ def refresh_token_reuse_check(*, raw_token: str) -> RevocationEvent | None:
     if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh":
         return None
     spent = BlacklistedToken.objects.filter(token__jti=payload.get(api_settings.JTI_CLAIM))
-    user = User.objects.filter(pk=payload.get(api_settings.USER_ID_CLAIM)).first()
+    user_id = payload.get(api_settings.USER_ID_CLAIM)
+    user = User.objects.filter(pk=user_id).first() if user_id is not None else None
     family = payload.get(FAMILY_CLAIM)
     if user is None or family is None or not spent.exists():
         return None

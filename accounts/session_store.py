@@ -20,7 +20,7 @@ from accounts.exceptions import REDIS_ERRORS
 class SessionStore(cache.SessionStore):
     def load(self) -> dict[str, Any]:
         try:
-            session_data = self._cache.get(self.cache_key)
+            session_data = self._cache.get(self.cache_key)  # type: ignore[attr-defined]
         except REDIS_ERRORS:
             raise
         except Exception:  # the upstream behaviour, for invalid keys

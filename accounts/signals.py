@@ -33,12 +33,12 @@ def on_user_logged_out(
 
 def on_user_pre_save(sender: type, instance: User, **kwargs: Any) -> None:
     # post_save comes after the save has cleared the raw password.
-    instance._revoke_on_save = instance.password_is_changing
+    instance._revoke_on_save = instance.password_is_changing  # type: ignore[attr-defined]
 
 
 def on_user_post_save(sender: type, instance: User, **kwargs: Any) -> None:
     if getattr(instance, "_revoke_on_save", False):
-        instance._revoke_on_save = False
+        instance._revoke_on_save = False  # type: ignore[attr-defined]
         transaction.on_commit(lambda: user_password_changed(user=instance))
 
 

@@ -80,7 +80,7 @@ class CodedTokenMixin:
     def verify(self) -> None:
         payload = self.payload  # type: ignore[attr-defined]
         if api_settings.JTI_CLAIM is not None and api_settings.JTI_CLAIM not in payload:
-            raise _refused(_("Token has no id"), "token_no_id")
+            raise _refused(str(_("Token has no id")), "token_no_id")
         super().verify()  # type: ignore[misc]
 
     def verify_token_type(self) -> None:
@@ -94,14 +94,14 @@ class AccessToken(CodedTokenMixin, tokens.AccessToken):
     """The access token every lane verifies."""
 
 
-class RefreshToken(CodedTokenMixin, tokens.RefreshToken):
+class RefreshToken(CodedTokenMixin, tokens.RefreshToken):  # type: ignore[misc]  # SimpleJWT's own stubs
     """
     SimpleJWT's refresh token, plus a ``family`` claim: the id of the first
     token of its line. Rotation copies claims, so every descendant carries
     it, which is what lets a reused token end its whole line.
     """
 
-    no_copy_claims = (*tokens.RefreshToken.no_copy_claims, FAMILY_CLAIM)
+    no_copy_claims = (*tokens.RefreshToken.no_copy_claims, FAMILY_CLAIM)  # type: ignore[assignment]
     access_token_class = AccessToken
 
     def __init__(self, token: Any = None, verify: bool = True) -> None:

@@ -31,6 +31,7 @@ from rest_framework_simplejwt.settings import api_settings
 
 from accounts import lanes, selectors, services
 from accounts.authentication import JWTCookieAuthentication
+from accounts.models import User
 from accounts.observers import Verdict, observe_auth
 from accounts.outcomes import Outcome
 from accounts.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
@@ -60,9 +61,15 @@ def session_profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/session/profile.html", {"area": "session"})
 
 
+class SignedInRequest(HttpRequest):
+    """A request that ``login_required`` let through: its user is a real one."""
+
+    user: User
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
-def session_list(request: HttpRequest) -> HttpResponse:
+def session_list(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         if public_id := request.POST.get("end"):
             if services.user_session_end(user=request.user, public_id=public_id):

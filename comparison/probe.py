@@ -72,14 +72,14 @@ class CountingMixin:
         # pooled connection, not per request: it is not an auth round trip.
         self._handshaking = True
         try:
-            super().on_connect_check_health(check_health=check_health)
+            super().on_connect_check_health(check_health=check_health)  # type: ignore[misc]
         finally:
             self._handshaking = False
 
     def send_packed_command(self, command: Any, check_health: bool = True) -> None:
         if not self._handshaking and (cost := _current.get()) is not None:
             cost.redis_round_trips += 1
-        super().send_packed_command(command, check_health)
+        super().send_packed_command(command, check_health)  # type: ignore[misc]
 
 
 class CountingConnection(CountingMixin, Connection):
@@ -133,7 +133,7 @@ def observe(request: HttpRequest, *, lane: Lane, step: Callable[[], Verdict]) ->
         credential_bytes=len(credential.encode()),
         credential_id=credential_fingerprint(credential),
     )
-    request.auth_cost = cost
+    request.auth_cost = cost  # type: ignore[attr-defined]
     reset_token = _current.set(cost)
     started = time.perf_counter_ns()
     try:

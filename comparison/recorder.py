@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -115,9 +115,8 @@ RAW_COLUMNS = (
 
 def _insert_raw(batch: list[Sample]) -> None:
     ops = connection.ops
-    columns = ", ".join(
-        ops.quote_name(AuthSample._meta.get_field(name).column) for name in RAW_COLUMNS
-    )
+    fields = {field.name: str(field.column) for field in AuthSample._meta.concrete_fields}
+    columns = ", ".join(ops.quote_name(fields[name]) for name in RAW_COLUMNS)
     table = ops.quote_name(AuthSample._meta.db_table)
     placeholders = ", ".join(["%s"] * len(RAW_COLUMNS))
     # Names come from the model; values travel as parameters.
@@ -183,9 +182,11 @@ def _add_latency(batch: list[Sample]) -> None:
         increment(LatencyBucket, key, {"requests": requests})
 
 
-def increment(model: type, key: dict, increments: dict, *, using: str = "default") -> None:
+def increment(
+    model: type[models.Model], key: dict, increments: dict, *, using: str = "default"
+) -> None:
     """Add to the counters of the row at ``key``, creating it if another writer has not."""
-    rows = model.objects.using(using)
+    rows = model._default_manager.using(using)
     updates = {field: F(field) + value for field, value in increments.items()}
     if rows.filter(**key).update(**updates):
         return

@@ -112,9 +112,10 @@ def lane_summaries(*, instance: str | None = None) -> list[LaneSummary]:
         .values("lane", "bucket")
         .annotate(total=Sum("requests"))
     )
-    for row in buckets:
-        if (summary := summaries.get(row["lane"])) is not None and row["bucket"] < BUCKET_COUNT:
-            summary.histogram[row["bucket"]] += row["total"]
+    for bucket_row in buckets:
+        summary = summaries.get(bucket_row["lane"])
+        if summary is not None and bucket_row["bucket"] < BUCKET_COUNT:
+            summary.histogram[bucket_row["bucket"]] += bucket_row["total"]
     return list(summaries.values())
 
 

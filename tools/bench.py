@@ -142,8 +142,12 @@ def run_wrk(url: str, header: str, *, seconds: int, connections: int) -> WrkResu
     output = subprocess.run(  # noqa: S603
         command, capture_output=True, text=True, check=True
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    value, unit = re.search(r"50%\s+([\d.]+)(us|ms|s)", output).groups()
+    rps_match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    latency_match = re.search(r"50%\s+([\d.]+)(us|ms|s)", output)
+    if rps_match is None or latency_match is None:
+        raise RuntimeError(f"Could not read wrk's output:\n{output}")
+    rps = float(rps_match.group(1))
+    value, unit = latency_match.groups()
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     return WrkResult(
         requests_per_second=rps,

@@ -17,7 +17,9 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -133,7 +135,7 @@ class Cluster:
 
         admin = f"postgres://postgres@127.0.0.1:{self.ports['postgres']}/postgres"
         wait_until(
-            lambda: psycopg.connect(admin).close() or True,
+            lambda: _can_connect(psycopg, admin),
             "PostgreSQL",
             process=postgres.popen,
             errors=(psycopg.OperationalError,),
@@ -179,9 +181,7 @@ class Cluster:
             self._spawn(name, [binary, str(conf), "--sentinel"])
         for _, port in self.sentinels:
             wait_until(
-                lambda port=port: (
-                    Redis(port=port).sentinel_master(SERVICE)["num-other-sentinels"] == 2
-                ),
+                partial(_sentinel_sees_others, port),
                 "the Sentinels",
                 errors=(RedisError,),
             )
@@ -197,8 +197,10 @@ class Cluster:
             self.processes.pop(name).stop()
 
     def primary_port(self) -> int:
-        _host, port = Redis(port=self.sentinels[0][1]).sentinel_get_master_addr_by_name(SERVICE)
-        return int(port)
+        address = Redis(port=self.sentinels[0][1]).sentinel_get_master_addr_by_name(SERVICE)
+        if not isinstance(address, tuple | list):
+            raise RuntimeError(f"No Sentinel knows the primary of {SERVICE}.")
+        return int(address[1])
 
     # ------------------------------------------------------------ the site
     def start_apps(self) -> None:
@@ -317,3 +319,13 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _can_connect(psycopg: Any, url: str) -> bool:
+    psycopg.connect(url).close()
+    return True
+
+
+def _sentinel_sees_others(port: int) -> bool:
+    master = Redis(port=port).sentinel_master(SERVICE)
+    return isinstance(master, dict) and master["num-other-sentinels"] == 2

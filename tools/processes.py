@@ -34,7 +34,7 @@ def wait_until(
     *,
     process: subprocess.Popen | None = None,
     timeout: float = 30.0,
-    errors: tuple[type[Exception], ...] = (),
+    errors: tuple[type[BaseException], ...] = (),
 ) -> None:
     """
     Poll ``check`` until it returns something true; ``errors`` (and OSError)
@@ -48,7 +48,7 @@ def wait_until(
         try:
             if check():
                 return
-        except (OSError, *errors):
+        except (OSError, *errors):  # type: ignore[misc]  # a tuple of classes built at run time
             pass
         time.sleep(0.05)
     raise RuntimeError(f"{what} did not come up within {timeout}s")

@@ -59,7 +59,8 @@ class Served:
         sizes = []
         for child in children:
             status = Path(f"/proc/{child}/status").read_text()
-            sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)))
+            if match := re.search(r"VmRSS:\s+(\d+) kB", status):
+                sizes.append(int(match.group(1)))
         return sizes
 
 

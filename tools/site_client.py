@@ -45,7 +45,7 @@ class SiteClient:
         )
 
     def cookie(self, name: str) -> str:
-        return next((cookie.value for cookie in self.jar if cookie.name == name), "")
+        return next((cookie.value or "" for cookie in self.jar if cookie.name == name), "")
 
     def request(
         self,

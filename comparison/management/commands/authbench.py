@@ -1,5 +1,6 @@
 import json
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  {line}")
         self.stdout.flush()
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         if options["cluster"]:
             self._cluster(options)
             return

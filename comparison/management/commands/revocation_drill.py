@@ -1,4 +1,5 @@
 import logging
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
             "--margin", type=float, default=2.0, help="seconds to wait past a lane's bound"
         )
 
-    def handle(self, *args: object, **options: float) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         last_second = -1
 
         def progress(elapsed: float, lanes: dict[str, LaneProgress], revoked: bool) -> None:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -15,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=7)
         parser.add_argument("--database", default="default")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("Synthetic samples are only added in development (DJANGO_DEBUG=1).")
         count = seed_samples(

@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  {line}")
         self.stdout.flush()
 
-    def handle(self, *args: object, **options: float) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         report = run_soak(
             seconds=options["seconds"],
             concurrency=options["concurrency"],
