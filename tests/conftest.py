@@ -25,10 +25,10 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from comparison.recorder import recorder
+from tests.helpers import PASSWORD
 from tools.redis_server import EmbeddedRedis
 
 TEST_KEY_PREFIX = "svj-test"
-PASSWORD = "correct horse battery staple"
 MARKED_FOLDERS = ("browser", "cluster")
 
 
@@ -129,7 +129,3 @@ def token_pair(api_client: APIClient, user: User) -> dict[str, str]:
     )
     assert response.status_code == 200
     return response.json()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}

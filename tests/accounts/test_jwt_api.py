@@ -18,7 +18,7 @@ from accounts import selectors
 from accounts.lanes import bearer_lanes
 from accounts.models import User
 from accounts.tokens import RefreshToken
-from tests.conftest import PASSWORD, bearer
+from tests.helpers import PASSWORD, bearer
 
 pytestmark = pytest.mark.django_db
 

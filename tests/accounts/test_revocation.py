@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from accounts import selectors
 from accounts.models import RevocationEvent, User
 from accounts.services import user_revoke_access
-from tests.conftest import PASSWORD, bearer
+from tests.helpers import PASSWORD, bearer
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.services import user_revoke_access
 from comparison.models import AuthSample
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

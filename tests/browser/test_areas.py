@@ -5,8 +5,8 @@ import re
 from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import log_in, screenshot
-from tests.conftest import PASSWORD
+from tests.browser.helpers import log_in, screenshot
+from tests.helpers import PASSWORD
 
 
 def test_log_in_to_the_session_area_and_browse(page: Page, alice) -> None:

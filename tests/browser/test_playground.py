@@ -2,7 +2,7 @@
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.helpers import screenshot
 
 
 def rows(page: Page, column: str) -> list[dict]:

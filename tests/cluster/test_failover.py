@@ -10,7 +10,7 @@ from collections import Counter
 
 from redis import Redis
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 from tools.cluster import Cluster
 from tools.site_client import SiteClient
 

@@ -5,14 +5,10 @@ from pathlib import Path
 import psycopg
 from redis import Redis
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD, bearer_header
 from tools.cluster import Cluster
 from tools.processes import REPO_ROOT
 from tools.site_client import SiteClient
-
-
-def bearer(access: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {access}"}
 
 
 def test_a_session_made_on_instance_a_is_valid_on_instance_b(cluster: Cluster) -> None:
@@ -43,16 +39,16 @@ def test_revoking_on_instance_a_logs_the_user_out_on_instance_b(cluster: Cluster
 
     assert revoke.status == 302
     assert user.get("/api/session/me/").status == 403
-    assert user.get("/api/jwt/denylist/me/", headers=bearer(pair["access"])).status == 401
-    assert user.get("/api/jwt/stateless/me/", headers=bearer(pair["access"])).status == 200
+    assert user.get("/api/jwt/denylist/me/", headers=bearer_header(pair["access"])).status == 401
+    assert user.get("/api/jwt/stateless/me/", headers=bearer_header(pair["access"])).status == 200
     assert user.post("/api/jwt/token/refresh/", {"refresh": pair["refresh"]}).status == 401
 
 
 def test_the_proxy_spreads_requests_and_samples_name_their_instance(cluster: Cluster) -> None:
     client = SiteClient(cluster.url)
-    pair = client.token_pair("carol", PASSWORD)
+    access = bearer_header(client.token_pair("carol", PASSWORD)["access"])
     for _ in range(10):
-        assert client.get("/api/jwt/stateless/me/", headers=bearer(pair["access"])).status == 200
+        assert client.get("/api/jwt/stateless/me/", headers=access).status == 200
     for name in cluster.instances:
         # The dashboard writes out the instance's buffered samples.
         assert SiteClient(cluster.instance_url(name)).get("/comparison/").status == 200

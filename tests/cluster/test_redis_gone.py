@@ -2,7 +2,7 @@
 
 import time
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD, bearer_header
 from tools.cluster import Cluster
 from tools.site_client import SiteClient
 
@@ -14,8 +14,7 @@ def test_with_redis_gone_the_stateless_lane_serves_everywhere_and_sessions_answe
 ) -> None:
     browser = SiteClient(cluster.url)
     browser.log_in("/session/login/", "alice", PASSWORD)
-    access = browser.token_pair("alice", PASSWORD)["access"]
-    bearer = {"Authorization": f"Bearer {access}"}
+    bearer = bearer_header(browser.token_pair("alice", PASSWORD)["access"])
 
     cluster.stop_redis()
     started = time.monotonic()

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from accounts.services import user_revoke_access
 from comparison.models import AuthRollup, AuthSample, LatencyBucket, RecorderDrop
 from comparison.recorder import recorder
-from tests.conftest import PASSWORD, bearer
+from tests.helpers import PASSWORD, bearer
 from tools.processes import free_loopback_port
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import user_revoke_access
 from comparison import selectors
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 pytestmark = pytest.mark.django_db
 

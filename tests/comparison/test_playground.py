@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import RevocationEvent, User
 from comparison.playground import DEMO_COOKIE
-from tests.conftest import bearer
+from tests.helpers import bearer
 
 pytestmark = pytest.mark.django_db
 

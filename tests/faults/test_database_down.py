@@ -9,7 +9,7 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tests.conftest import PASSWORD, bearer
+from tests.helpers import PASSWORD, bearer
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from comparison.models import AuthSample
-from tests.conftest import PASSWORD, bearer
+from tests.helpers import PASSWORD, bearer
 from tools.redis_server import EmbeddedRedis
 
 pytestmark = pytest.mark.django_db
