@@ -13,6 +13,7 @@ import copy
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from comparison.recorder import recorder
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, make_user
 from tools.redis_server import EmbeddedRedis
 
 TEST_KEY_PREFIX = "svj-test"
@@ -101,7 +102,13 @@ def redis():
 
 @pytest.fixture
 def user(db) -> User:
-    return User.objects.create_user(username="alice", password=PASSWORD, email="a@example.com")
+    return make_user("alice")
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    """Replaces pytest-django's own, so ``admin_client`` logs in as a user made like any other."""
+    return make_user("admin", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -109,9 +116,9 @@ def session_client(user: User) -> Client:
     """A browser logged in to the session area through the real login form."""
     client = Client()
     response = client.post(
-        reverse("accounts:session-login"), {"username": "alice", "password": PASSWORD}
+        reverse("accounts:session-login"), {"username": user.username, "password": PASSWORD}
     )
-    assert response.status_code == 302
+    assert response.status_code == HTTPStatus.FOUND
     return client
 
 
@@ -125,7 +132,7 @@ def api_client() -> APIClient:
 def token_pair(api_client: APIClient, user: User) -> dict[str, str]:
     """An access/refresh pair for ``user`` from the real token endpoint."""
     response = api_client.post(
-        reverse("api:token-obtain"), {"username": "alice", "password": PASSWORD}
+        reverse("api:token-obtain"), {"username": user.username, "password": PASSWORD}
     )
-    assert response.status_code == 200
+    assert response.status_code == HTTPStatus.OK
     return response.json()

@@ -18,14 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_user_(db) -> User:
-    return User.objects.create_superuser(username="root", password=PASSWORD)
-
-
-@pytest.fixture
-def revoked(session_client: Client, token_pair, user: User, admin_user_: User) -> RevocationEvent:
+def revoked(session_client: Client, token_pair, user: User, admin_user: User) -> RevocationEvent:
     """alice is logged in on both areas, then an admin revokes her."""
-    return user_revoke_access(user=user, actor=admin_user_)
+    return user_revoke_access(user=user, actor=admin_user)
 
 
 def test_revocation_ends_the_session_on_the_next_request(revoked, session_client) -> None:
@@ -35,10 +30,10 @@ def test_revocation_ends_the_session_on_the_next_request(revoked, session_client
     assert response.url.startswith(reverse("accounts:session-login"))
 
 
-def test_revocation_is_recorded_with_what_it_ended(revoked, admin_user_, user) -> None:
+def test_revocation_is_recorded_with_what_it_ended(revoked, admin_user, user) -> None:
     event = RevocationEvent.objects.get()
 
-    assert (event.user, event.actor, event.reason) == (user, admin_user_, "admin_revoke")
+    assert (event.user, event.actor, event.reason) == (user, admin_user, "admin_revoke")
     assert event.sessions_ended == 1
     assert event.refresh_tokens_blacklisted == 1
     assert event.access_tokens_denylisted

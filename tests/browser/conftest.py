@@ -15,9 +15,6 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from accounts.models import User
-from tests.helpers import PASSWORD
-
 # Playwright's sync API runs an event loop in this thread; Django would then
 # refuse ORM calls from the test body, which are safe here (one thread).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -58,13 +55,3 @@ def context(browser: Browser, live_server) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
-
-
-@pytest.fixture
-def alice(transactional_db) -> User:
-    return User.objects.create_user(username="alice", password=PASSWORD)
-
-
-@pytest.fixture
-def admin(transactional_db) -> User:
-    return User.objects.create_superuser(username="root", password=PASSWORD)

@@ -9,7 +9,7 @@ from tests.browser.helpers import log_in, screenshot
 from tests.helpers import PASSWORD
 
 
-def test_log_in_to_the_session_area_and_browse(page: Page, alice) -> None:
+def test_log_in_to_the_session_area_and_browse(page: Page, user) -> None:
     page.goto("/session/profile/")
     expect(page).to_have_url(re.compile(r"/session/login/\?next="))
 
@@ -25,7 +25,7 @@ def test_log_in_to_the_session_area_and_browse(page: Page, alice) -> None:
 
 
 def test_jwt_pages_keep_the_refresh_cookie_to_its_path_and_refresh_silently(
-    context: BrowserContext, page: Page, alice
+    context: BrowserContext, page: Page, user
 ) -> None:
     log_in(page, "/jwt/login/")
     expect(page.get_by_role("heading", name="Hello, alice")).to_be_visible()
@@ -54,16 +54,13 @@ def test_jwt_pages_keep_the_refresh_cookie_to_its_path_and_refresh_silently(
 
 
 def test_admin_revocation_logs_the_session_out_at_once_but_not_the_stateless_pages(
-    browser: Browser, context: BrowserContext, page: Page, live_server, alice, admin
+    browser: Browser, context: BrowserContext, page: Page, live_server, user, admin_user
 ) -> None:
     log_in(page, "/session/login/")
     log_in(page, "/jwt/login/")
     admin_context = browser.new_context(base_url=live_server.url)
     admin_page = admin_context.new_page()
-    admin_page.goto("/admin/login/")
-    admin_page.get_by_label("Username").fill("root")
-    admin_page.get_by_label("Password").fill(PASSWORD)
-    admin_page.get_by_role("button", name="Log in").click()
+    log_in(admin_page, "/admin/login/", admin_user.username)
 
     admin_page.goto("/admin/accounts/user/")
     admin_page.get_by_role("row", name=re.compile("alice")).get_by_role("checkbox").check()
@@ -84,13 +81,13 @@ def test_admin_revocation_logs_the_session_out_at_once_but_not_the_stateless_pag
     expect(page).to_have_url(re.compile(r"/jwt/login/"))
 
 
-def test_pages_fit_a_phone_and_work_from_the_keyboard(browser: Browser, live_server, alice):
+def test_pages_fit_a_phone_and_work_from_the_keyboard(browser: Browser, live_server, user):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 740})
     page = context.new_page()
     page.goto("/session/login/")
     page.keyboard.press("Tab")
     page.get_by_label("Username").focus()
-    page.keyboard.type("alice")
+    page.keyboard.type(user.username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
