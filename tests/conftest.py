@@ -96,8 +96,9 @@ def _fresh_recorder() -> Iterator[None]:
 
 
 @pytest.fixture
-def redis():
-    return get_redis_connection("default")
+def session_redis():
+    """The Redis connection behind the session engine, to look at session keys directly."""
+    return get_redis_connection(settings.SESSION_CACHE_ALIAS)
 
 
 @pytest.fixture

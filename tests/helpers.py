@@ -5,7 +5,11 @@ and are never imported; everything a test module imports lives here.
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
 
 from accounts.models import User
 
@@ -28,3 +32,15 @@ def bearer(token: str) -> dict[str, str]:
 def bearer_header(token: str) -> dict[str, str]:
     """The same header for an HTTP client that takes header names as sent."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def session_cache_key(session_key: str) -> str:
+    """
+    The Redis key under which the session engine keeps ``session_key``:
+    the engine's own cache key, prefixed by its cache, never spelled out.
+    """
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    # The engine drops a key it finds invalid and would name a fresh random one.
+    if store.session_key != session_key:
+        raise ValueError(f"{session_key!r} is not a valid session key")
+    return caches[settings.SESSION_CACHE_ALIAS].make_key(store.cache_key)

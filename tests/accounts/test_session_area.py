@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, session_cache_key
 
 pytestmark = pytest.mark.django_db
 
@@ -31,10 +31,10 @@ def test_logged_in_user_can_browse_every_page(session_client: Client, name: str)
     assert b"alice" in response.content or name == "accounts:session-list"
 
 
-def test_session_lives_in_redis_under_the_cookie_key(session_client: Client, redis) -> None:
+def test_session_lives_in_redis_under_the_cookie_key(session_client: Client, session_redis) -> None:
     session_key = session_client.cookies[settings.SESSION_COOKIE_NAME].value
 
-    assert redis.exists(f"svj-test:sessions:1:django.contrib.sessions.cache{session_key}")
+    assert session_redis.exists(session_cache_key(session_key))
 
 
 def test_session_cookie_is_httponly_and_lax(user: User) -> None:
@@ -76,12 +76,12 @@ def test_logout_is_post_only(session_client: Client) -> None:
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
 
 
-def test_logout_deletes_the_session_from_redis(session_client: Client, redis) -> None:
+def test_logout_deletes_the_session_from_redis(session_client: Client, session_redis) -> None:
     session_key = session_client.cookies[settings.SESSION_COOKIE_NAME].value
 
     session_client.post(reverse("accounts:session-logout"))
 
-    assert not redis.exists(f"svj-test:sessions:1:django.contrib.sessions.cache{session_key}")
+    assert not session_redis.exists(session_cache_key(session_key))
     response = session_client.get(reverse("accounts:session-home"))
     assert response.status_code == HTTPStatus.FOUND
 
@@ -119,23 +119,22 @@ def test_logout_form_is_csrf_protected(user: User) -> None:
     assert client.get(reverse("accounts:session-home")).status_code == HTTPStatus.OK
 
 
-def test_idle_session_expires_with_its_redis_ttl(session_client: Client, redis) -> None:
+def test_idle_session_expires_with_its_redis_ttl(session_client: Client, session_redis) -> None:
     session_key = session_client.cookies[settings.SESSION_COOKIE_NAME].value
 
-    ttl = redis.ttl(f"svj-test:sessions:1:django.contrib.sessions.cache{session_key}")
+    ttl = session_redis.ttl(session_cache_key(session_key))
 
     assert settings.SESSION_COOKIE_AGE - 5 <= ttl <= settings.SESSION_COOKIE_AGE
 
 
-def test_activity_pushes_the_idle_timeout_forward(session_client: Client, redis) -> None:
-    session_key = session_client.cookies[settings.SESSION_COOKIE_NAME].value
-    cache_key = f"svj-test:sessions:1:django.contrib.sessions.cache{session_key}"
-    redis.expire(cache_key, 100)
+def test_activity_pushes_the_idle_timeout_forward(session_client: Client, session_redis) -> None:
+    cache_key = session_cache_key(session_client.cookies[settings.SESSION_COOKIE_NAME].value)
+    session_redis.expire(cache_key, 100)
 
     with time_machine.travel(time.time() + settings.ACCOUNTS_SESSION_ACTIVITY_RESOLUTION + 1):
         session_client.get(reverse("accounts:session-home"))
 
-    assert redis.ttl(cache_key) > settings.SESSION_COOKIE_AGE - 5
+    assert session_redis.ttl(cache_key) > settings.SESSION_COOKIE_AGE - 5
 
 
 def test_absolute_timeout_logs_out_however_active(session_client: Client) -> None:

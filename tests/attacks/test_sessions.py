@@ -8,27 +8,25 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, session_cache_key
 
 pytestmark = pytest.mark.django_db
 
-SESSION_KEY_PREFIX = "svj-test:sessions:1:django.contrib.sessions.cache"
 
-
-def test_a_planted_session_id_is_dead_after_login(user, redis) -> None:
+def test_a_planted_session_id_is_dead_after_login(user, session_redis) -> None:
     # An attacker gets a genuine anonymous session id and plants it in the victim's browser.
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store["cart"] = "anything"
     store.create()
     planted = store.session_key
-    assert redis.exists(SESSION_KEY_PREFIX + planted)
+    assert session_redis.exists(session_cache_key(planted))
     victim = Client()
     victim.cookies[settings.SESSION_COOKIE_NAME] = planted
 
     victim.post(reverse("accounts:session-login"), {"username": "alice", "password": PASSWORD})
 
     assert victim.cookies[settings.SESSION_COOKIE_NAME].value != planted
-    assert not redis.exists(SESSION_KEY_PREFIX + planted)
+    assert not session_redis.exists(session_cache_key(planted))
     fixated = Client()
     fixated.cookies[settings.SESSION_COOKIE_NAME] = planted
     assert fixated.get(reverse("accounts:session-home")).status_code == HTTPStatus.FOUND

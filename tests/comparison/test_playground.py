@@ -1,5 +1,6 @@
 from http import HTTPStatus
 
+import jwt
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -7,7 +8,7 @@ from django.urls import reverse
 
 from accounts.models import RevocationEvent, User
 from comparison.playground import DEMO_COOKIE
-from tests.helpers import bearer
+from tests.helpers import bearer, session_cache_key
 
 pytestmark = pytest.mark.django_db
 
@@ -40,23 +41,21 @@ def test_first_login_makes_a_demo_account_for_this_browser(visitor: Client) -> N
 
 
 def test_both_columns_share_one_demo_account_per_browser(visitor: Client) -> None:
-    session = post(visitor, "playground-session-login").json()
-    jwt = post(visitor, "playground-jwt-login").json()
+    session_column = post(visitor, "playground-session-login").json()
+    jwt_column = post(visitor, "playground-jwt-login").json()
 
-    assert session["username"] == jwt["username"]
+    assert session_column["username"] == jwt_column["username"]
     assert User.objects.filter(is_demo=True).count() == 1
 
 
-def test_demo_credentials_are_short_lived(visitor: Client, redis, settings) -> None:
+def test_demo_credentials_are_short_lived(visitor: Client, session_redis, settings) -> None:
     settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS = 30
     post(visitor, "playground-session-login")
     tokens = post(visitor, "playground-jwt-login").json()
 
     session_key = visitor.cookies[settings.SESSION_COOKIE_NAME].value
-    assert 0 < redis.ttl(f"svj-test:sessions:1:django.contrib.sessions.cache{session_key}") <= 30
-    import jwt as pyjwt
-
-    claims = pyjwt.decode(tokens["access"], options={"verify_signature": False})
+    assert 0 < session_redis.ttl(session_cache_key(session_key)) <= 30
+    claims = jwt.decode(tokens["access"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] <= 30
 
 
