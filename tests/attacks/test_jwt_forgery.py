@@ -1,12 +1,15 @@
 """
 JWT forgery and validation, after RFC 8725 and the PyJWT / SimpleJWT suites:
-every case is signed or shaped by an attacker and must be refused with a 401
-and a JSON code by every lane, never a 500.
+every case is signed or shaped by an attacker, or is a genuine token of the
+wrong kind, and must be refused with a 401 and a JSON code by every lane,
+never a 500. This is the one home of forged and malformed tokens; the API's
+normal behaviour is in tests/accounts/test_jwt_api.py.
 """
 
 import base64
 import json
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 
 import jwt
 import pytest
@@ -19,6 +22,8 @@ from rest_framework.test import APIClient
 from accounts.lanes import bearer_lanes
 from accounts.models import User
 from accounts.serializers import TokenObtainPairSerializer
+from accounts.tokens import RefreshToken
+from tests.helpers import bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +43,12 @@ def claims(user: User) -> dict:
     return jwt.decode(access, options={"verify_signature": False})
 
 
+@pytest.fixture
+def refresh_token(user: User) -> str:
+    """A refresh token the site itself issued to the same user: genuine, but the other kind."""
+    return str(RefreshToken.for_user(user))
+
+
 def sign(claims: dict, key: str = KEY, algorithm: str = "HS256", headers=None) -> str:
     return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
 
@@ -46,7 +57,7 @@ def unsigned(header: dict, claims: dict) -> str:
     return f"{b64(header)}.{b64(claims)}."
 
 
-def forgeries(claims: dict) -> dict[str, str]:
+def forgeries(claims: dict, refresh_token: str) -> dict[str, str]:
     good = sign(claims)
     header, payload, signature = good.split(".")
     now = int(timezone.now().timestamp())
@@ -89,6 +100,11 @@ def forgeries(claims: dict) -> dict[str, str]:
         # the other kind of token
         "refresh_as_access": sign({**claims, "token_type": "refresh"}),
         "sliding_as_access": sign({**claims, "token_type": "sliding"}),
+        "genuine_refresh_token_as_access": refresh_token,
+        # not a JWT at all
+        "one_segment": "not-a-jwt",
+        "two_segments": f"{header}.{payload}",
+        "junk_segments": "%%%.$$$.###",
         # header fields pointing elsewhere must not be followed: signed with
         # the attacker's key, they must fail exactly like any other wrong key
         "jku": sign(claims, key=OTHER_KEY, headers={"jku": "http://127.0.0.1:9/keys.json"}),
@@ -122,27 +138,30 @@ FORGERY_CODES = {
     "missing_token_type": "token_wrong_type",
     "refresh_as_access": "token_wrong_type",
     "sliding_as_access": "token_wrong_type",
+    "genuine_refresh_token_as_access": "token_wrong_type",
     "missing_user": "token_no_user",
+    **dict.fromkeys(["one_segment", "two_segments", "junk_segments"], "token_malformed"),
 }
 
 
 def test_the_baseline_token_itself_is_accepted(api_client: APIClient, claims) -> None:
-    response = api_client.get(
-        reverse("api:stateless-me"), HTTP_AUTHORIZATION=f"Bearer {sign(claims)}"
-    )
+    response = api_client.get(reverse("api:stateless-me"), **bearer(sign(claims)))
 
-    assert response.status_code == 200
+    assert response.status_code == HTTPStatus.OK
 
 
 @pytest.mark.parametrize("lane", [lane.name for lane in bearer_lanes()])
-def test_every_forgery_is_refused_by_every_lane(api_client: APIClient, claims, lane) -> None:
+def test_every_forgery_is_refused_by_every_lane(
+    api_client: APIClient, claims, refresh_token, lane
+) -> None:
     refused = {}
-    for name, token in forgeries(claims).items():
-        response = api_client.get(reverse(f"api:{lane}-me"), HTTP_AUTHORIZATION=f"Bearer {token}")
+    for name, token in forgeries(claims, refresh_token).items():
+        response = api_client.get(reverse(f"api:{lane}-me"), **bearer(token))
         refused[name] = (response.status_code, response.json().get("code"))
 
     assert refused == {
-        name: (401, FORGERY_CODES.get(name, "token_bad_signature")) for name in refused
+        name: (HTTPStatus.UNAUTHORIZED, FORGERY_CODES.get(name, "token_bad_signature"))
+        for name in refused
     }
 
 
@@ -150,19 +169,21 @@ def test_every_forgery_is_refused_by_every_lane(api_client: APIClient, claims, l
     ("offset", "accepted"),
     [(-1, True), (0, True), (4, True), (6, False), (60, False)],
 )
-def test_leeway_edges(api_client: APIClient, claims, offset: int, accepted: bool) -> None:
+def test_expiry_has_five_seconds_of_leeway_and_no_more(
+    api_client: APIClient, claims, offset: int, accepted: bool
+) -> None:
     """Accepted up to exp + 5 s of leeway, refused after."""
     token = sign(claims)
     expiry = datetime.fromtimestamp(claims["exp"], tz=UTC)
 
     with time_machine.travel(expiry + timedelta(seconds=offset), tick=False):
-        response = api_client.get(reverse("api:stateless-me"), HTTP_AUTHORIZATION=f"Bearer {token}")
+        response = api_client.get(reverse("api:stateless-me"), **bearer(token))
 
-    assert (response.status_code == 200) is accepted
+    assert (response.status_code == HTTPStatus.OK) is accepted
 
 
 def test_an_access_token_is_refused_where_a_refresh_token_belongs(api_client, claims) -> None:
     response = api_client.post(reverse("api:token-refresh"), {"refresh": sign(claims)})
 
-    assert response.status_code == 401
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert response.json()["code"] == "token_not_valid"
