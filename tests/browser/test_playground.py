@@ -1,8 +1,11 @@
 """The playground's scenarios, run by clicking, and the pages the README shows."""
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import screenshot
+
+pytestmark = pytest.mark.django_db
 
 
 def rows(page: Page, column: str) -> list[dict]:
@@ -20,7 +23,7 @@ def run_scenario(page: Page, name: str, *, timeout: float = 30_000) -> None:
     expect(page.locator("body")).to_have_attribute("data-busy", "no", timeout=timeout)
 
 
-def test_basic_flow_shows_a_lookup_per_session_request_and_none_per_jwt(page: Page, db) -> None:
+def test_basic_flow_shows_a_lookup_per_session_request_and_none_per_jwt(page: Page) -> None:
     page.goto("/playground/")
 
     run_scenario(page, "Basic flow")
@@ -36,7 +39,7 @@ def test_basic_flow_shows_a_lookup_per_session_request_and_none_per_jwt(page: Pa
     screenshot(page, "playground-basic-flow")
 
 
-def test_revocation_test_locks_the_session_out_and_not_the_stateless_token(page: Page, db):
+def test_revocation_test_locks_the_session_out_and_not_the_stateless_token(page: Page):
     page.goto("/playground/")
     page.get_by_label("Verification lane").select_option("stateless")
 
@@ -51,7 +54,7 @@ def test_revocation_test_locks_the_session_out_and_not_the_stateless_token(page:
     screenshot(page, "playground-revocation")
 
 
-def test_revocation_test_with_the_denylist_lane_locks_both_out(page: Page, db) -> None:
+def test_revocation_test_with_the_denylist_lane_locks_both_out(page: Page) -> None:
     page.goto("/playground/")
     page.get_by_label("Verification lane").select_option("denylist")
 
@@ -60,7 +63,7 @@ def test_revocation_test_with_the_denylist_lane_locks_both_out(page: Page, db) -
     assert rows(page, "jwt")[-1]["outcome"] == "revoked"
 
 
-def test_expiration_is_real_and_rejects_for_different_reasons(page: Page, db, settings):
+def test_expiration_is_real_and_rejects_for_different_reasons(page: Page, settings):
     settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS = 1
     page.goto("/playground/")
 
@@ -74,7 +77,7 @@ def test_expiration_is_real_and_rejects_for_different_reasons(page: Page, db, se
     screenshot(page, "playground-expiration")
 
 
-def test_screenshots_of_dashboard_and_guide(page: Page, db) -> None:
+def test_dashboard_and_guide_demonstrations_work_and_are_screenshotted(page: Page) -> None:
     page.goto("/playground/")
     run_scenario(page, "Basic flow")
 

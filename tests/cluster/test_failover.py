@@ -7,6 +7,7 @@ gets a 500 or somebody else's identity.
 import signal
 import time
 from collections import Counter
+from http import HTTPStatus
 
 from redis import Redis
 
@@ -25,7 +26,7 @@ def test_failover_keeps_sessions_and_never_answers_500_or_a_wrong_user(
     for username in USERS:
         browser = SiteClient(cluster.url)
         browser.log_in("/session/login/", username, PASSWORD)
-        assert browser.get("/api/session/me/").status == 200
+        assert browser.get("/api/session/me/").status == HTTPStatus.OK
         browsers[username] = browser
     old_primary = cluster.primary_port()
     primary_offset = Redis(port=old_primary).info("replication")["master_repl_offset"]
@@ -43,9 +44,11 @@ def test_failover_keeps_sessions_and_never_answers_500_or_a_wrong_user(
         for username, browser in browsers.items():
             answer = browser.get("/api/session/me/")
             round_statuses.append(answer.status)
-            wrong_user += answer.status == 200 and answer.json()["user"]["username"] != username
+            wrong_user += (
+                answer.status == HTTPStatus.OK and answer.json()["user"]["username"] != username
+            )
         statuses.update(round_statuses)
-        if cluster.primary_port() != old_primary and set(round_statuses) == {200}:
+        if cluster.primary_port() != old_primary and set(round_statuses) == {HTTPStatus.OK}:
             recovered_after = time.monotonic() - killed
             break
         time.sleep(0.2)
@@ -57,6 +60,6 @@ def test_failover_keeps_sessions_and_never_answers_500_or_a_wrong_user(
             f"answers during the switch {dict(statuses)}"
         )
     assert recovered_after is not None
-    assert set(statuses) <= {200, 503}
+    assert set(statuses) <= {HTTPStatus.OK, HTTPStatus.SERVICE_UNAVAILABLE}
     assert wrong_user == 0
     assert cluster.primary_port() == cluster.ports["redis-replica"]

@@ -43,7 +43,7 @@ def test_session_lane_costs_one_redis_round_trip_and_one_query(session_client: C
 
 
 @pytest.mark.parametrize(("lane", "costs"), EXPECTED_COSTS.items())
-def test_jwt_lane_costs(api_client: APIClient, token_pair, lane, costs) -> None:
+def test_each_jwt_lane_costs_its_round_trips_and_queries(api_client, token_pair, lane, costs):
     AuthSample.objects.all().delete()
 
     api_client.get(reverse(f"api:{lane}-me"), **bearer(token_pair["access"]))
@@ -125,7 +125,7 @@ def test_jwt_rejections_are_told_apart(api_client, token_pair, changes, reason) 
     assert only_sample().outcome == reason
 
 
-def test_revoked_and_inactive_reasons(api_client: APIClient, token_pair, user) -> None:
+def test_revoked_and_inactive_refusals_are_recorded_apart(api_client, token_pair, user) -> None:
     user_revoke_access(user=user, actor=None)
     api_client.get(reverse("api:denylist-me"), **bearer(token_pair["access"]))
     user.is_active = False
@@ -214,7 +214,7 @@ def test_redis_outage_gives_503_in_the_session_area_and_is_recorded(
     assert response["Retry-After"] == "5"
     assert b"A data store is not answering" in response.content
     sample = AuthSample.objects.get(lane="session")
-    assert (sample.outcome, sample.status) == ("store_unavailable", 503)
+    assert (sample.outcome, sample.status) == ("store_unavailable", HTTPStatus.SERVICE_UNAVAILABLE)
 
 
 def test_redis_outage_gives_503_on_the_denylist_lane_only(api_client, token_pair, redis_down):
