@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from comparison.guide import PAGES, SOURCE_FILES
+from tests.helpers import bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def test_the_mistakes_page_tokens_open_nothing(client: Client, lane: str) -> Non
     api = APIClient()
 
     for shown in ("token", "alg_none", "tampered"):
-        response = api.get(f"/api/jwt/{lane}/me/", HTTP_AUTHORIZATION=f"Bearer {page[shown]}")
+        response = api.get(f"/api/jwt/{lane}/me/", **bearer(page[shown]))
         assert response.status_code == HTTPStatus.UNAUTHORIZED, shown
         # Signed with the site's key for an audience no lane accepts; the others are forged.
         expected = "token_invalid_claims" if shown == "token" else "token_bad_signature"
