@@ -35,6 +35,9 @@ OUTCOME_BY_CODE: dict[str, Outcome] = {
     # accounts.tokens
     "token_expired": Outcome.EXPIRED,
     "token_bad_signature": Outcome.BAD_SIGNATURE,
+    # accounts.keys: the kid names no key of ours, or a retired one
+    "token_unknown_key": Outcome.BAD_SIGNATURE,
+    "token_key_retired": Outcome.BAD_SIGNATURE,
     "token_invalid_claims": Outcome.INVALID_CLAIMS,
     "token_wrong_type": Outcome.INVALID_CLAIMS,
     "token_no_id": Outcome.INVALID_CLAIMS,

@@ -2,16 +2,19 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.exceptions import TooManyAttempts
 from accounts.services import refresh_token_reuse_check, refresh_token_spend
-from accounts.tokens import RefreshToken
+from accounts.tokens import RefreshToken, UntypedToken
 
 
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
@@ -85,3 +88,23 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
             raise AuthenticationFailed(
                 str(self.error_messages["no_active_account"]), code="no_active_account"
             )
+
+
+class TokenVerifySerializer(jwt_serializers.TokenVerifySerializer):
+    """SimpleJWT's check, made with this site's keys (its own names SimpleJWT's UntypedToken)."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[Any, Any]:
+        jti = UntypedToken(attrs["token"]).get(api_settings.JTI_CLAIM)
+        if (
+            api_settings.BLACKLIST_AFTER_ROTATION
+            and "rest_framework_simplejwt.token_blacklist" in settings.INSTALLED_APPS
+            and BlacklistedToken.objects.filter(token__jti=jti).exists()
+        ):
+            raise exceptions.ValidationError(_("Token is blacklisted"))
+        return {}
+
+
+class TokenBlacklistSerializer(jwt_serializers.TokenBlacklistSerializer):
+    """SimpleJWT's logout, reading the refresh token with this site's keys."""
+
+    token_class = RefreshToken

@@ -17,6 +17,7 @@ import jwt
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ErrorDetail
 from rest_framework_simplejwt import tokens
+from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import (
     ExpiredTokenError,
     TokenBackendExpiredToken,
@@ -24,10 +25,14 @@ from rest_framework_simplejwt.exceptions import (
 )
 from rest_framework_simplejwt.settings import api_settings
 
+from accounts import keys
+
 FAMILY_CLAIM = "family"
 
 # PyJWT's error classes, most specific first: the first one on the cause chain decides.
 _DECODE_FAILURES: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
+    ((keys.RetiredSigningKey,), "token_key_retired"),
+    ((keys.UnknownSigningKey,), "token_unknown_key"),
     ((ExpiredTokenError, TokenBackendExpiredToken, jwt.ExpiredSignatureError), "token_expired"),
     ((jwt.InvalidSignatureError, jwt.InvalidAlgorithmError), "token_bad_signature"),
     (
@@ -57,6 +62,14 @@ def _decode_failure_code(error: BaseException) -> str:
                 return code
         current = current.__cause__ or current.__context__
     return "token_malformed"
+
+
+class SiteKeysTokenMixin:
+    """Sign and verify with the site's keys (``accounts.keys``), as the settings are now."""
+
+    @property
+    def token_backend(self) -> TokenBackend:
+        return keys.token_backend()
 
 
 class CodedTokenMixin:
@@ -90,11 +103,11 @@ class CodedTokenMixin:
             raise _refused(e.args[0], "token_wrong_type") from e
 
 
-class AccessToken(CodedTokenMixin, tokens.AccessToken):
+class AccessToken(SiteKeysTokenMixin, CodedTokenMixin, tokens.AccessToken):
     """The access token every lane verifies."""
 
 
-class RefreshToken(CodedTokenMixin, tokens.RefreshToken):  # type: ignore[misc]  # SimpleJWT's own stubs
+class RefreshToken(SiteKeysTokenMixin, CodedTokenMixin, tokens.RefreshToken):  # type: ignore[misc]  # SimpleJWT's own stubs
     """
     SimpleJWT's refresh token, plus a ``family`` claim: the id of the first
     token of its line. Rotation copies claims, so every descendant carries
@@ -116,5 +129,5 @@ class RefreshToken(CodedTokenMixin, tokens.RefreshToken):  # type: ignore[misc] 
             raise _refused(e.args[0], "token_blacklisted") from e
 
 
-class UntypedToken(CodedTokenMixin, tokens.UntypedToken):
+class UntypedToken(SiteKeysTokenMixin, CodedTokenMixin, tokens.UntypedToken):
     """Any token of ours, for the verify endpoint and reuse detection."""

@@ -23,15 +23,25 @@ env = environ.Env()
 secure = env.bool("DJANGO_SECURE", default=False)
 DEBUG = env.bool("DJANGO_DEBUG", default=not secure)
 
+# JWTs are signed with a key pair unless JWT_ALGORITHM names HS256/384/512 (see "JWT" below).
+jwt_algorithm = env("JWT_ALGORITHM", default="EdDSA")
+jwt_symmetric = jwt_algorithm.startswith("HS")
+
 if secure:
     SECRET_KEY = env("DJANGO_SECRET_KEY")
-    jwt_signing_key = env("JWT_SIGNING_KEY")
+    jwt_signing_key = env("JWT_SIGNING_KEY") if jwt_symmetric else ""
 else:
     SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-development-only-secret-key")
     jwt_signing_key = env(
         "JWT_SIGNING_KEY",
         default="insecure-development-only-jwt-signing-key-0123456789abcdefghijklmn",
     )
+# Production names the directory of its key pairs; development keeps one beside the code.
+jwt_keys_dir = Path(
+    env("JWT_KEYS_DIR")
+    if secure and not jwt_symmetric
+    else env("JWT_KEYS_DIR", default=str(BASE_DIR / ".jwt-keys"))
+)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -263,7 +273,11 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
-    "ALGORITHM": "HS256",
+    # A key pair (accounts.keys), so that another service can verify tokens with the public
+    # keys at /.well-known/jwks.json and hold nothing that could mint one. JWT_ALGORITHM=HS256
+    # signs with the one shared secret JWT_SIGNING_KEY instead, and publishes nothing.
+    "ALGORITHM": jwt_algorithm,
+    # The HMAC secret, for HS256/384/512 only; key pairs live in ACCOUNTS_JWT_KEYS_DIR.
     "SIGNING_KEY": jwt_signing_key,
     "ISSUER": env("JWT_ISSUER", default="sessions-vs-jwt"),
     "AUDIENCE": env("JWT_AUDIENCE", default="sessions-vs-jwt"),
@@ -272,6 +286,8 @@ SIMPLE_JWT = {
     "AUTH_TOKEN_CLASSES": ("accounts.tokens.AccessToken",),
     "TOKEN_OBTAIN_SERIALIZER": "accounts.serializers.TokenObtainPairSerializer",
     "TOKEN_REFRESH_SERIALIZER": "accounts.serializers.TokenRefreshSerializer",
+    "TOKEN_VERIFY_SERIALIZER": "accounts.serializers.TokenVerifySerializer",
+    "TOKEN_BLACKLIST_SERIALIZER": "accounts.serializers.TokenBlacklistSerializer",
 }
 
 # Cookies of the JWT pages under /jwt/. The refresh cookie is sent only to the
@@ -280,6 +296,13 @@ ACCOUNTS_JWT_ACCESS_COOKIE_NAME = "__Host-jwt-access" if secure else "jwt-access
 ACCOUNTS_JWT_REFRESH_COOKIE_NAME = "__Secure-jwt-refresh" if secure else "jwt-refresh"
 ACCOUNTS_JWT_REFRESH_COOKIE_PATH = "/jwt/auth/"
 ACCOUNTS_JWT_COOKIE_SECURE = secure
+
+# The signing keys (accounts.keys): PEM files and keys.json, never in the repository. Rotated
+# by `manage.py jwt_rotate_keys` or the admin's "Signing keys" page; each process notices a
+# rotation by itself. With DJANGO_SECURE=1, JWT_KEYS_DIR is required and must hold a key
+# made by `jwt_rotate_keys`; otherwise a development key is generated there on first use.
+ACCOUNTS_JWT_KEYS_DIR = jwt_keys_dir
+ACCOUNTS_JWT_DEVELOPMENT_KEYS = not secure
 
 # Where the denylist lane's per-user "revoked before" markers live.
 ACCOUNTS_REVOCATION_CACHE_ALIAS = "revocation"

@@ -79,6 +79,27 @@ def redis_server() -> Iterator[RedisUnderTest]:
             server.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _jwt_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite's signing keys: made on first use as in a fresh checkout, never the checkout's."""
+    with override_settings(ACCOUNTS_JWT_KEYS_DIR=tmp_path_factory.mktemp("jwt-keys")):
+        yield
+
+
+@pytest.fixture(params=["EdDSA", "HS256"])
+def jwt_algorithm(request: pytest.FixtureRequest, settings) -> str:
+    """The test runs twice: with the default key pair, and with JWT_ALGORITHM=HS256."""
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "ALGORITHM": request.param}
+    return request.param
+
+
+@pytest.fixture
+def keys_dir(tmp_path: Path, settings) -> Path:
+    """A signing-key directory of the test's own, for tests that rotate or retire keys."""
+    settings.ACCOUNTS_JWT_KEYS_DIR = tmp_path / "jwt-keys"
+    return settings.ACCOUNTS_JWT_KEYS_DIR
+
+
 @pytest.fixture(autouse=True)
 def _clean_redis(redis_server: RedisUnderTest) -> Iterator[None]:
     yield

@@ -5,6 +5,10 @@ and are never imported; everything a test module imports lives here.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 from importlib import import_module
 from typing import Any
 
@@ -44,3 +48,21 @@ def session_cache_key(session_key: str) -> str:
     if store.session_key != session_key:
         raise ValueError(f"{session_key!r} is not a valid session key")
     return caches[settings.SESSION_CACHE_ALIAS].make_key(store.cache_key)
+
+
+def b64url(data: dict | bytes) -> str:
+    """One JWS segment: JSON (or raw bytes) in unpadded base64url."""
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def hmac_signed(claims: dict, secret: bytes, *, algorithm: str = "HS256", headers=None) -> str:
+    """
+    A token HMAC-signed with any bytes at all, as an attacker would make it.
+    PyJWT refuses a public key as an HMAC secret, so this is done by hand.
+    """
+    digest = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+    header = {"alg": algorithm, "typ": "JWT", **(headers or {})}
+    signing_input = f"{b64url(header)}.{b64url(claims)}"
+    signature = hmac.new(secret, signing_input.encode(), digest[algorithm]).digest()
+    return f"{signing_input}.{b64url(signature)}"

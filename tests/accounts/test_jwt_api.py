@@ -24,7 +24,8 @@ from accounts.models import User
 from accounts.tokens import RefreshToken
 from tests.helpers import PASSWORD, bearer
 
-pytestmark = pytest.mark.django_db
+# Every test here runs with the default key pair and again with HS256.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jwt_algorithm")]
 
 
 def _claims(token: str) -> dict:
@@ -49,11 +50,15 @@ def test_every_lane_asks_for_credentials_with_a_code(api_client: APIClient, lane
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_tokens_carry_pinned_algorithm_issuer_audience_and_minimal_claims(token_pair) -> None:
+def test_tokens_carry_pinned_algorithm_issuer_audience_and_minimal_claims(
+    token_pair, jwt_algorithm
+) -> None:
     header = jwt.get_unverified_header(token_pair["access"])
     claims = _claims(token_pair["access"])
 
-    assert header["alg"] == "HS256"
+    assert header["alg"] == jwt_algorithm
+    # A key pair is named by its kid; a shared secret has nothing to name.
+    assert ("kid" in header) is (jwt_algorithm != "HS256")
     assert claims["iss"] == settings.SIMPLE_JWT["ISSUER"]
     assert claims["aud"] == settings.SIMPLE_JWT["AUDIENCE"]
     assert set(claims) == {"token_type", "exp", "iat", "jti", "user_id", "username", "iss", "aud"}

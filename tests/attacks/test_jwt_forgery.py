@@ -14,20 +14,22 @@ from http import HTTPStatus
 import jwt
 import pytest
 import time_machine
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.keys import KEY_GENERATORS, key_set, token_sign
 from accounts.lanes import bearer_lanes
 from accounts.models import User
 from accounts.serializers import TokenObtainPairSerializer
 from accounts.tokens import RefreshToken
-from tests.helpers import bearer
+from tests.helpers import bearer, hmac_signed
 
-pytestmark = pytest.mark.django_db
+# Every case runs with the default key pair and again with HS256.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jwt_algorithm")]
 
-KEY = settings.SIMPLE_JWT["SIGNING_KEY"]
 OTHER_KEY = "an-attacker-key-that-is-long-enough-for-any-hmac-0123456789abcdef"
 
 
@@ -49,8 +51,36 @@ def refresh_token(user: User) -> str:
     return str(RefreshToken.for_user(user))
 
 
-def sign(claims: dict, key: str = KEY, algorithm: str = "HS256", headers=None) -> str:
-    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
+def sign(claims: dict, headers=None) -> str:
+    """Signed as the site signs: its key, its algorithm, its kid when it has key pairs."""
+    return token_sign(claims, headers=headers)
+
+
+def site_algorithm() -> str:
+    return settings.SIMPLE_JWT["ALGORITHM"]
+
+
+def forge(claims: dict, headers=None) -> str:
+    """Signed with an attacker's key for the site's own algorithm, claiming the site's kid."""
+    algorithm = site_algorithm()
+    if algorithm.startswith("HS"):
+        return jwt.encode(claims, OTHER_KEY, algorithm=algorithm, headers=headers)
+    headers = {"kid": key_set().signing_kid, **(headers or {})}
+    return jwt.encode(claims, KEY_GENERATORS[algorithm](), algorithm=algorithm, headers=headers)
+
+
+def same_key_hmac(claims: dict, algorithm: str) -> str:
+    """Another HMAC with the site's own key material: its secret, or its public key."""
+    if site_algorithm().startswith("HS"):
+        return jwt.encode(claims, settings.SIMPLE_JWT["SIGNING_KEY"], algorithm=algorithm)
+    public_pem = (
+        key_set()
+        .signing_key.private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    return hmac_signed(
+        claims, public_pem, algorithm=algorithm, headers={"kid": key_set().signing_kid}
+    )
 
 
 def unsigned(header: dict, claims: dict) -> str:
@@ -70,16 +100,16 @@ def forgeries(claims: dict, refresh_token: str) -> dict[str, str]:
         },
         "alg_none_with_signature": f"{b64({'alg': 'none'})}.{payload}.{signature}",
         "alg_missing": unsigned({"typ": "JWT"}, claims),
-        # another algorithm with the same secret
-        "alg_hs384": sign(claims, algorithm="HS384"),
-        "alg_hs512": sign(claims, algorithm="HS512"),
+        # another algorithm with the same key material
+        "alg_hs384": same_key_hmac(claims, "HS384"),
+        "alg_hs512": same_key_hmac(claims, "HS512"),
         # payload or signature altered or removed
         "payload_user_changed": f"{header}.{b64({**claims, 'user_id': '999'})}.{signature}",
         "payload_expiry_extended": f"{header}.{b64({**claims, 'exp': now + 10**6})}.{signature}",
         "signature_flipped": f"{header}.{payload}.{signature[:-2]}AA",
         "signature_removed": f"{header}.{payload}.",
         "signature_of_other_token": f"{header}.{payload}.{other_signature}",
-        "wrong_key": sign(claims, key=OTHER_KEY),
+        "wrong_key": forge(claims),
         # issuer and audience
         "wrong_issuer": sign({**claims, "iss": "evil"}),
         "missing_issuer": sign({k: v for k, v in claims.items() if k != "iss"}),
@@ -107,12 +137,10 @@ def forgeries(claims: dict, refresh_token: str) -> dict[str, str]:
         "junk_segments": "%%%.$$$.###",
         # header fields pointing elsewhere must not be followed: signed with
         # the attacker's key, they must fail exactly like any other wrong key
-        "jku": sign(claims, key=OTHER_KEY, headers={"jku": "http://127.0.0.1:9/keys.json"}),
-        "x5u": sign(claims, key=OTHER_KEY, headers={"x5u": "http://127.0.0.1:9/cert.pem"}),
-        "kid": sign(claims, key=OTHER_KEY, headers={"kid": "../../../../dev/null"}),
-        "jwk": sign(
-            claims, key=OTHER_KEY, headers={"jwk": {"kty": "oct", "k": b64(OTHER_KEY.encode())}}
-        ),
+        # (kid values of every kind: tests/attacks/test_key_attacks.py)
+        "jku": forge(claims, headers={"jku": "http://127.0.0.1:9/keys.json"}),
+        "x5u": forge(claims, headers={"x5u": "http://127.0.0.1:9/cert.pem"}),
+        "jwk": forge(claims, headers={"jwk": {"kty": "oct", "k": b64(OTHER_KEY.encode())}}),
     }
 
 
