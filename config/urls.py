@@ -3,9 +3,12 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts.jwks import jwks
+
 urlpatterns = [
     path("", TemplateView.as_view(template_name="index.html"), name="index"),
     path("", include("accounts.urls")),
+    path(".well-known/jwks.json", jwks, name="jwks"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/", include("accounts.api_urls")),
     path("", include("comparison.urls")),
