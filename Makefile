@@ -40,12 +40,15 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python -m tools.redis_server \
 		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# Keys come from the environment, else fresh random ones for this run only.
+# Keys come from the environment (JWT_KEYS_DIR: a directory of signing keys), else fresh
+# random ones for this run only, never the development key pair `make run` made.
 ## The site under gunicorn with production-shaped settings (DJANGO_SECURE=1) on loopback.
 serve: $(STAMP)
 	@export DJANGO_SECURE=1 DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=0; \
 	export DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')}"; \
 	export JWT_SIGNING_KEY="$${JWT_SIGNING_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))')}"; \
+	export JWT_KEYS_DIR="$${JWT_KEYS_DIR:-$$(mktemp -d)}"; \
+	$(BIN)/python manage.py jwt_rotate_keys --initial && \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING && \
 	$(BIN)/python manage.py collectstatic --no-input -v0 && \
 	$(BIN)/python manage.py migrate --no-input && \
@@ -128,6 +131,6 @@ format: $(STAMP)
 ## Remove everything the targets create, stopping a running cluster first.
 clean: cluster-stop
 	rm -rf $(VENV) .venv-latest *.egg-info .ruff_cache .hypothesis db.sqlite3 .test-db.sqlite3* \
-		staticfiles reports .cluster.pid .cluster.log
+		staticfiles reports .cluster.pid .cluster.log .jwt-keys
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -name '*.rdb' -type f -delete

@@ -15,6 +15,8 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework_simplejwt.settings import api_settings
 
+from accounts import keys
+
 MIN_KEY_BYTES = 32
 BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
 
@@ -24,9 +26,21 @@ def production_problems() -> list[str]:
     if not settings.ACCOUNTS_PRODUCTION_CHECKS:
         return []
     problems = []
-    signing_key = api_settings.SIGNING_KEY
     if settings.DEBUG:
         problems.append("DEBUG is on: set DJANGO_DEBUG=0.")
+    if keys.is_symmetric(api_settings.ALGORITHM):
+        problems += _shared_secret_problems(api_settings.SIGNING_KEY)
+    else:
+        if "insecure" in settings.SECRET_KEY:
+            problems.append("A development key is in use: set DJANGO_SECRET_KEY.")
+        problems += _development_key_pair_problems()
+    if BLACKLIST_APP not in settings.INSTALLED_APPS:
+        problems.append(f"{BLACKLIST_APP} is not installed: refresh tokens could not be revoked.")
+    return problems
+
+
+def _shared_secret_problems(signing_key: str) -> list[str]:
+    problems = []
     if len(signing_key.encode()) < MIN_KEY_BYTES or len(set(signing_key)) < MIN_KEY_BYTES // 4:
         problems.append(
             "JWT_SIGNING_KEY is weak: use at least 32 random bytes, e.g. "
@@ -36,9 +50,20 @@ def production_problems() -> list[str]:
         problems.append("JWT_SIGNING_KEY equals DJANGO_SECRET_KEY: give each its own value.")
     if "insecure" in signing_key or "insecure" in settings.SECRET_KEY:
         problems.append("A development key is in use: set DJANGO_SECRET_KEY and JWT_SIGNING_KEY.")
-    if BLACKLIST_APP not in settings.INSTALLED_APPS:
-        problems.append(f"{BLACKLIST_APP} is not installed: refresh tokens could not be revoked.")
     return problems
+
+
+def _development_key_pair_problems() -> list[str]:
+    """A development key pair is refused like a development secret."""
+    development = [record.kid for record in keys.key_state_read().keys if record.development]
+    if not development:
+        return []
+    return [
+        f"JWT_KEYS_DIR ({keys.keys_directory()}) holds development keys "
+        f"({', '.join(development)}), generated on first run: point JWT_KEYS_DIR at an empty "
+        "directory for production and create its first key with "
+        "`python manage.py jwt_rotate_keys --initial`."
+    ]
 
 
 def refuse_unsafe_production_settings() -> None:
@@ -51,4 +76,25 @@ def check_production_settings(**kwargs: Any) -> list[checks.CheckMessage]:
     return [
         checks.Error(problem, id=f"accounts.E00{number}")
         for number, problem in enumerate(production_problems(), start=1)
+    ]
+
+
+@checks.register(checks.Tags.security)
+def check_signing_key_exists(**kwargs: Any) -> list[checks.CheckMessage]:
+    """
+    Production never generates a key by itself. Not refused at start-up like
+    the rest: ``jwt_rotate_keys --initial`` must be able to start to make it.
+    """
+    if (
+        not settings.ACCOUNTS_PRODUCTION_CHECKS
+        or keys.is_symmetric(api_settings.ALGORITHM)
+        or keys.key_state_read().signing_record is not None
+    ):
+        return []
+    return [
+        checks.Error(
+            f"No JWT signing key in JWT_KEYS_DIR ({keys.keys_directory()}).",
+            hint="Create the first with `python manage.py jwt_rotate_keys --initial`.",
+            id="accounts.E010",
+        )
     ]

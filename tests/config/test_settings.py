@@ -4,14 +4,26 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from accounts import keys
 
 PRODUCTION_ENV = {
     "DJANGO_SECURE": "1",
     "DJANGO_SECRET_KEY": "a-production-secret-key-that-is-long-and-random-0123456789",
     "JWT_SIGNING_KEY": "a-production-jwt-signing-key-that-is-long-and-random-0123456789",
 }
+HS256 = {"JWT_ALGORITHM": "HS256"}
+
+
+@pytest.fixture(autouse=True)
+def production_keys(keys_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """JWT_KEYS_DIR as a deployment has it: one key, made by `jwt_rotate_keys`."""
+    keys.signing_key_rotate()
+    monkeypatch.setitem(PRODUCTION_ENV, "JWT_KEYS_DIR", str(keys_dir))
+    return keys_dir
 
 
 def read_settings(env: dict[str, str], *names: str) -> dict:
@@ -67,9 +79,12 @@ def test_development_cookies_are_httponly_lax_without_secure() -> None:
     }
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "JWT_SIGNING_KEY"])
-def test_production_refuses_to_start_without_its_secrets(missing: str) -> None:
-    env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
+@pytest.mark.parametrize(
+    ("algorithm", "missing"),
+    [({}, "DJANGO_SECRET_KEY"), ({}, "JWT_KEYS_DIR"), (HS256, "JWT_SIGNING_KEY")],
+)
+def test_production_refuses_to_start_without_its_secrets(algorithm, missing: str) -> None:
+    env = {key: value for key, value in {**PRODUCTION_ENV, **algorithm}.items() if key != missing}
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JWT_"))}
 
     result = subprocess.run(
@@ -106,9 +121,12 @@ def run_django(env: dict[str, str], code: str = "import django; django.setup()")
     ("override", "message"),
     [
         ({"DJANGO_DEBUG": "1"}, "DEBUG is on"),
-        ({"JWT_SIGNING_KEY": "short"}, "JWT_SIGNING_KEY is weak"),
-        ({"JWT_SIGNING_KEY": "a" * 64}, "JWT_SIGNING_KEY is weak"),
-        ({"JWT_SIGNING_KEY": PRODUCTION_ENV["DJANGO_SECRET_KEY"]}, "equals DJANGO_SECRET_KEY"),
+        ({**HS256, "JWT_SIGNING_KEY": "short"}, "JWT_SIGNING_KEY is weak"),
+        ({**HS256, "JWT_SIGNING_KEY": "a" * 64}, "JWT_SIGNING_KEY is weak"),
+        (
+            {**HS256, "JWT_SIGNING_KEY": PRODUCTION_ENV["DJANGO_SECRET_KEY"]},
+            "equals DJANGO_SECRET_KEY",
+        ),
     ],
 )
 def test_production_refuses_to_start_with_unsafe_settings(override, message) -> None:
@@ -119,10 +137,37 @@ def test_production_refuses_to_start_with_unsafe_settings(override, message) -> 
     assert message in result.stderr
 
 
-def test_production_starts_with_sound_settings() -> None:
-    result = run_django(PRODUCTION_ENV)
+@pytest.mark.parametrize("algorithm", [{}, HS256], ids=["key pair", "HS256"])
+def test_production_starts_with_sound_settings(algorithm) -> None:
+    result = run_django({**PRODUCTION_ENV, **algorithm})
 
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_with_a_development_key_pair(tmp_path, settings) -> None:
+    settings.ACCOUNTS_JWT_KEYS_DIR = tmp_path / "made-on-first-run"
+    development_kid = keys.key_set().signing_kid
+
+    result = run_django({**PRODUCTION_ENV, "JWT_KEYS_DIR": str(tmp_path / "made-on-first-run")})
+
+    assert result.returncode != 0
+    assert f"holds development keys ({development_kid})" in result.stderr
+
+
+def test_production_deploy_check_fails_until_the_first_key_is_made(tmp_path) -> None:
+    """The command that makes the first key must start where the checks refuse to."""
+    env = {**PRODUCTION_ENV, "JWT_KEYS_DIR": str(tmp_path / "empty")}
+    check = "import django; django.setup(); from django.core.management import call_command; "
+
+    before = run_django(env, check + "call_command('check', deploy=True)")
+    made = run_django(env, check + "call_command('jwt_rotate_keys', initial=True)")
+    after = run_django(env, check + "call_command('check', deploy=True)")
+
+    assert before.returncode != 0
+    assert "No JWT signing key" in before.stderr
+    assert "jwt_rotate_keys --initial" in before.stderr
+    assert made.returncode == 0, made.stderr
+    assert after.returncode == 0, after.stderr
 
 
 @pytest.mark.parametrize("ssl_redirect", ["1", "0"])
