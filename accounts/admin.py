@@ -4,12 +4,16 @@ from typing import cast
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts import selectors, services
+from accounts import keys, selectors, services
 from accounts.exceptions import REDIS_ERRORS
 from accounts.models import RevocationEvent, User
 
@@ -94,3 +98,57 @@ class RevocationEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+# ------------------------------------------------------------------ signing keys
+# Plain views inside the admin's chrome (config/urls.py wraps them in admin_view:
+# staff only, CSRF, never cached); there is no model to hang them on.
+def _signing_keys_context(request: HttpRequest, title: str) -> dict:
+    algorithm = keys.token_backend().algorithm
+    symmetric = keys.is_symmetric(algorithm)
+    state = keys.KeyState() if symmetric else keys.key_state_read()
+    return {
+        **admin.site.each_context(request),
+        "title": title,
+        "algorithm": algorithm,
+        "symmetric": symmetric,
+        "keys_directory": keys.keys_directory(),
+        "records": state.keys,
+        "retired": state.retired,
+        "now": timezone.now(),
+        "longest_token_life": keys.longest_token_life(),
+    }
+
+
+@require_GET
+def signing_keys(request: HttpRequest) -> HttpResponse:
+    """The JWT signing keys: which one signs, which still verify and until when."""
+    return render(
+        request,
+        "admin/accounts/signing_keys.html",
+        _signing_keys_context(request, "JWT signing keys"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signing_key_rotate(request: HttpRequest) -> HttpResponse:
+    """GET asks for confirmation; POST rotates, through the same service as the command."""
+    if request.method == "GET":
+        return render(
+            request,
+            "admin/accounts/signing_key_rotate.html",
+            _signing_keys_context(request, "Rotate the JWT signing key?"),
+        )
+    try:
+        rotation = keys.signing_key_rotate()
+    except ImproperlyConfigured as e:
+        messages.error(request, str(e))
+        return redirect("admin-signing-keys")
+    note = f"Key {rotation.kid} signs new tokens from now."
+    if rotation.previous_kid:
+        until = timezone.localtime(rotation.previous_retire_after)
+        note += f" {rotation.previous_kid} verifies until {until:%Y-%m-%d %H:%M:%S %Z}."
+    if rotation.retired:
+        note += f" Retired: {', '.join(rotation.retired)}."
+    messages.success(request, note)
+    return redirect("admin-signing-keys")

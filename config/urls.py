@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import admin as accounts_admin
 from accounts.jwks import jwks
 
 urlpatterns = [
@@ -12,6 +13,16 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/", include("accounts.api_urls")),
     path("", include("comparison.urls")),
+    path(
+        "admin/signing-keys/",
+        admin.site.admin_view(accounts_admin.signing_keys),
+        name="admin-signing-keys",
+    ),
+    path(
+        "admin/signing-keys/rotate/",
+        admin.site.admin_view(accounts_admin.signing_key_rotate),
+        name="admin-signing-key-rotate",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -18,6 +18,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -254,3 +255,62 @@ def test_a_shared_secret_is_not_rotated_by_the_command(keys_dir, settings) -> No
     with pytest.raises(CommandError, match="no key pair to rotate"):
         run_command()
     assert run_command("--initial").startswith("JWT_ALGORITHM is HS*")
+
+
+# ------------------------------------------------------------------ the admin page
+def test_staff_rotate_the_signing_key_from_the_admin_after_confirming(
+    admin_client, keys_dir
+) -> None:
+    before = keys.key_set().signing_kid
+
+    listing = admin_client.get(reverse("admin-signing-keys"))
+    confirmation = admin_client.get(reverse("admin-signing-key-rotate"))
+    unchanged = keys.key_set().signing_kid
+    response = admin_client.post(reverse("admin-signing-key-rotate"), follow=True)
+
+    after = keys.key_set().signing_kid
+    assert before in listing.content.decode()
+    assert "Yes, rotate the signing key" in confirmation.content.decode()
+    assert unchanged == before
+    assert after != before
+    assert f"Key {after} signs new tokens from now. {before} verifies until" in (
+        response.content.decode()
+    )
+
+
+def test_a_rotation_from_the_admin_needs_its_csrf_token(admin_user, keys_dir) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(admin_user)
+    before = keys.key_set().signing_kid
+
+    response = browser.post(reverse("admin-signing-key-rotate"))
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert keys.key_set().signing_kid == before
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_only_staff_reach_the_signing_keys_pages(session_client, keys_dir, method) -> None:
+    before = keys.key_set().signing_kid
+
+    response = getattr(session_client, method)(reverse("admin-signing-key-rotate"))
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert keys.key_set().signing_kid == before
+
+
+def test_the_admin_offers_no_rotation_of_a_shared_secret(admin_client, settings) -> None:
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "ALGORITHM": "HS256"}
+
+    page = admin_client.get(reverse("admin-signing-keys")).content.decode()
+    refused = admin_client.post(reverse("admin-signing-key-rotate"), follow=True)
+
+    assert "there is no key pair to rotate" in page
+    assert "no key pair to rotate" in refused.content.decode()
+
+
+def test_the_admin_index_links_to_the_signing_keys(admin_client) -> None:
+    assert (
+        reverse("admin-signing-keys") in admin_client.get(reverse("admin:index")).content.decode()
+    )
