@@ -11,13 +11,13 @@ import secrets
 import time
 from dataclasses import dataclass
 
-import jwt
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from rest_framework_simplejwt.settings import api_settings
 
+from accounts.keys import token_sign
 from comparison import selectors
 
 
@@ -93,7 +93,7 @@ def _sample_token() -> dict:
 
 def _mistakes_context() -> dict:
     claims = _sample_token()
-    encoded = jwt.encode(claims, api_settings.SIGNING_KEY, algorithm=api_settings.ALGORITHM)
+    encoded = token_sign(claims)
     header, payload, signature = encoded.split(".")
     tampered_claims = {**claims, "user_id": "1", "username": "admin"}
     return {

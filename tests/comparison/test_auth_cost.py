@@ -5,12 +5,14 @@ from http import HTTPStatus
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from django.conf import settings
 from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.keys import token_sign
 from accounts.services import user_revoke_access
 from comparison.models import AuthRollup, AuthSample, LatencyBucket, RecorderDrop
 from comparison.recorder import recorder
@@ -100,16 +102,18 @@ def test_rejections_record_their_reason(api_client: APIClient, header: str, reas
 
 
 def _resigned(token: str, **changes) -> str:
+    """The token's claims with ``changes``, signed as the site signs, or by another ``key``."""
+    key = changes.pop("key", None)
     claims = {**jwt.decode(token, options={"verify_signature": False}), **changes}
-    key = changes.pop("key", settings.SIMPLE_JWT["SIGNING_KEY"])
-    claims.pop("key", None)
-    return jwt.encode(claims, key, algorithm="HS256")
+    if key is None:
+        return token_sign(claims)
+    return jwt.encode(claims, key, headers=jwt.get_unverified_header(token))
 
 
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"key": "another-key-that-is-long-enough-for-hs256-0123456789"}, "bad_signature"),
+        ({"key": ed25519.Ed25519PrivateKey.generate()}, "bad_signature"),
         ({"aud": "someone-else"}, "invalid_claims"),
         ({"iss": "someone-else"}, "invalid_claims"),
         ({"token_type": "refresh"}, "invalid_claims"),
