@@ -6,6 +6,7 @@ from tools.bench_algorithms import (
     AA,
     ALGORITHMS,
     BASELINE,
+    RS256_3072,
     compare_algorithms,
     format_comparison,
     median_interval,
@@ -40,7 +41,14 @@ def test_token_and_signature_sizes_are_those_of_each_algorithm(comparison) -> No
         f.algorithm: (f.access_token_bytes, f.refresh_token_bytes) for f in comparison.figures
     }
 
-    assert sizes == {BASELINE: 32, AA: 32, "EdDSA": 64, "ES256": 64, "RS256": 256}
+    assert sizes == {
+        BASELINE: 32,
+        AA: 32,
+        "EdDSA": 64,
+        "ES256": 64,
+        "RS256": 256,
+        RS256_3072: 384,
+    }
     assert tokens[BASELINE] == tokens[AA]
     # The same claims: only the header's kid and the signature differ.
     assert tokens["EdDSA"] == tokens["ES256"]
@@ -57,4 +65,11 @@ def test_ratios_are_to_hs256_which_is_one_against_itself(comparison) -> None:
 def test_the_table_has_a_row_per_algorithm(comparison) -> None:
     lines = format_comparison(comparison).splitlines()
 
-    assert [line.split()[0] for line in lines[2:]] == ["HS256", "HS256", "EdDSA", "ES256", "RS256"]
+    assert [line.split()[0] for line in lines[2:]] == [
+        "HS256",
+        "HS256",
+        "EdDSA",
+        "ES256",
+        "RS256",
+        RS256_3072,
+    ]
