@@ -18,7 +18,7 @@ import jwt
 import pytest
 import time_machine
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
+from django.conf import settings
 from django.urls import reverse
 from jwt.algorithms import get_default_algorithms
 from rest_framework.test import APIClient
@@ -32,7 +32,6 @@ from tests.helpers import b64url, bearer, hmac_signed
 pytestmark = pytest.mark.django_db
 
 LANES = [lane.name for lane in bearer_lanes()]
-ATTACKER_KEY = ed25519.Ed25519PrivateKey.generate()
 ATTACKER_KID = "attacker-key-1"
 ATTACKER_URL = "https://attacker.example/.well-known/jwks.json"
 
@@ -51,15 +50,31 @@ def refusals(client: APIClient, tokens: dict[str, str], lane: str) -> dict[str, 
     return found
 
 
-def ed25519_signed(private_key: ed25519.Ed25519PrivateKey, header: dict, claims: dict) -> str:
-    """Signed by hand, so the header may hold what PyJWT refuses to write (a kid not a string)."""
-    signing_input = f"{b64url({'alg': 'EdDSA', 'typ': 'JWT', **header})}.{b64url(claims)}"
-    return f"{signing_input}.{b64url(private_key.sign(signing_input.encode()))}"
+def site_algorithm() -> str:
+    return settings.SIMPLE_JWT["ALGORITHM"]
 
 
-def public_jwk(private_key: ed25519.Ed25519PrivateKey, kid: str) -> dict:
-    jwk = get_default_algorithms()["EdDSA"].to_jwk(private_key.public_key(), as_dict=True)
-    return {**jwk, "kid": kid, "use": "sig", "alg": "EdDSA"}
+def signed(private_key: keys.PrivateKey, header: dict, claims: dict) -> str:
+    """
+    Signed with PyJWT's own algorithm for the site's algorithm, but assembled
+    by hand, so the header may hold what PyJWT refuses to write (a kid that
+    is not a string).
+    """
+    algorithm = site_algorithm()
+    signing_input = f"{b64url({'alg': algorithm, 'typ': 'JWT', **header})}.{b64url(claims)}"
+    signature = get_default_algorithms()[algorithm].sign(signing_input.encode(), private_key)
+    return f"{signing_input}.{b64url(signature)}"
+
+
+def foreign_key() -> keys.PrivateKey:
+    """A key of the site's own algorithm that the site never made."""
+    return keys.KEY_GENERATORS[site_algorithm()]()
+
+
+def public_jwk(private_key: keys.PrivateKey, kid: str) -> dict:
+    algorithm = site_algorithm()
+    jwk = get_default_algorithms()[algorithm].to_jwk(private_key.public_key(), as_dict=True)
+    return {**jwk, "kid": kid, "use": "sig", "alg": algorithm}
 
 
 # ------------------------------------------------------------------ algorithm confusion
@@ -140,10 +155,10 @@ def test_kid_injection_is_refused(api_client, claims, lane) -> None:
         "object": {"kid": site_key.kid},
     }
     tokens = {
-        name: ed25519_signed(site_key.private_key, {"kid": kid}, claims)
+        name: signed(site_key.private_key, {"kid": kid}, claims)
         for name, kid in {**kids, **not_strings}.items()
     }
-    tokens["missing"] = ed25519_signed(site_key.private_key, {}, claims)
+    tokens["missing"] = signed(site_key.private_key, {}, claims)
 
     found = refusals(api_client, tokens, lane)
 
@@ -164,7 +179,7 @@ def test_a_kid_naming_another_of_our_keys_is_refused(api_client, claims, keys_di
     keys.signing_key_rotate()
     newer = keys.key_set().signing_key
 
-    token = ed25519_signed(newer.private_key, {"kid": older}, claims)
+    token = signed(newer.private_key, {"kid": older}, claims)
 
     found = refusals(api_client, {"kid_swapped": token}, lane)
     assert found == {"kid_swapped": (HTTPStatus.UNAUTHORIZED, "token_bad_signature")}
@@ -205,8 +220,9 @@ def outbound() -> Iterator[list[str]]:
 
 def key_header_tokens(claims: dict, site_kid: str) -> dict[str, str]:
     """The attacker's key, carried in the token or at a URL it names, under three kinds of kid."""
-    attacker_jwk = public_jwk(ATTACKER_KEY, ATTACKER_KID)
-    der = ATTACKER_KEY.public_key().public_bytes(
+    attacker_key = foreign_key()
+    attacker_jwk = public_jwk(attacker_key, ATTACKER_KID)
+    der = attacker_key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     carriers = {
@@ -218,7 +234,7 @@ def key_header_tokens(claims: dict, site_kid: str) -> dict[str, str]:
     }
     kids = {"attacker_kid": {"kid": ATTACKER_KID}, "our_kid": {"kid": site_kid}, "no_kid": {}}
     return {
-        f"{carrier}_{kid_name}": ed25519_signed(ATTACKER_KEY, {**header, **kid}, claims)
+        f"{carrier}_{kid_name}": signed(attacker_key, {**header, **kid}, claims)
         for carrier, header in carriers.items()
         for kid_name, kid in kids.items()
     }
@@ -258,7 +274,7 @@ def test_a_token_of_a_retired_key_is_refused(api_client, claims, keys_dir, lane)
     retired = keys.key_set().signing_key
     rotation = keys.signing_key_rotate()
     assert rotation.previous_retire_after is not None
-    token = ed25519_signed(retired.private_key, {"kid": retired.kid}, claims)
+    token = signed(retired.private_key, {"kid": retired.kid}, claims)
 
     with time_machine.travel(rotation.previous_retire_after):
         keys.signing_keys_retire_expired()
@@ -271,7 +287,7 @@ def test_a_token_of_a_retired_key_is_refused(api_client, claims, keys_dir, lane)
 def test_a_token_of_a_key_that_exists_nowhere_is_refused(api_client, claims, lane) -> None:
     """A second service's own key, say, which this site never made nor published."""
     tokens = {
-        kid: ed25519_signed(ed25519.Ed25519PrivateKey.generate(), {"kid": kid}, claims)
+        kid: signed(foreign_key(), {"kid": kid}, claims)
         for kid in ("second-service-1", "20260101-abcdef012345")
     }
 
@@ -285,8 +301,8 @@ def test_the_token_endpoints_refuse_every_key_attack_with_401(api_client, claims
     site_key = keys.key_set().signing_key
     tokens = {
         **key_header_tokens({**claims, "token_type": "refresh"}, site_key.kid),
-        "kid_path": ed25519_signed(site_key.private_key, {"kid": "../keys.json"}, claims),
-        "kid_integer": ed25519_signed(site_key.private_key, {"kid": 7}, claims),
+        "kid_path": signed(site_key.private_key, {"kid": "../keys.json"}, claims),
+        "kid_integer": signed(site_key.private_key, {"kid": 7}, claims),
         "confusion": hmac_signed(claims, b"".join(public_key_secrets(site_key).values())),
     }
 

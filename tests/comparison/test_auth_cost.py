@@ -5,14 +5,13 @@ from http import HTTPStatus
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ed25519
 from django.conf import settings
 from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.keys import token_sign
+from accounts.keys import KEY_GENERATORS, token_sign
 from accounts.services import user_revoke_access
 from comparison.models import AuthRollup, AuthSample, LatencyBucket, RecorderDrop
 from comparison.recorder import recorder
@@ -101,19 +100,19 @@ def test_rejections_record_their_reason(api_client: APIClient, header: str, reas
     assert only_sample().outcome == reason
 
 
-def _resigned(token: str, **changes) -> str:
-    """The token's claims with ``changes``, signed as the site signs, or by another ``key``."""
-    key = changes.pop("key", None)
+def _resigned(token: str, *, foreign_key: bool = False, **changes) -> str:
+    """The token's claims with ``changes``, signed as the site signs, or by a key not its own."""
     claims = {**jwt.decode(token, options={"verify_signature": False}), **changes}
-    if key is None:
+    if not foreign_key:
         return token_sign(claims)
-    return jwt.encode(claims, key, headers=jwt.get_unverified_header(token))
+    header = jwt.get_unverified_header(token)
+    return jwt.encode(claims, KEY_GENERATORS[header["alg"]](), headers=header)
 
 
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"key": ed25519.Ed25519PrivateKey.generate()}, "bad_signature"),
+        ({"foreign_key": True}, "bad_signature"),
         ({"aud": "someone-else"}, "invalid_claims"),
         ({"iss": "someone-else"}, "invalid_claims"),
         ({"token_type": "refresh"}, "invalid_claims"),
