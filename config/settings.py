@@ -274,8 +274,14 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     # A key pair (accounts.keys), so that another service can verify tokens with the public
-    # keys at /.well-known/jwks.json and hold nothing that could mint one. JWT_ALGORITHM=HS256
-    # signs with the one shared secret JWT_SIGNING_KEY instead, and publishes nothing.
+    # keys at /.well-known/jwks.json and hold nothing that could mint one. EdDSA (Ed25519),
+    # chosen with `python -m tools.bench_algorithms` (README, "Signing keys"; medians against
+    # HS256): the smallest tokens a key pair allows (393 B access token, RS256 649 B), signing
+    # at 1.3x HS256 (ES256 1.6x, RS256 17x), 128-bit strength, and deterministic signatures
+    # (no per-signature nonce to get wrong). RS256 verifies cheaper (1.3x against 2.2x) but
+    # only at 112-bit strength: at 3072 bits it is 1.7x, with 826 B tokens. ES256 verifies no
+    # differently from EdDSA within the noise. JWT_ALGORITHM=HS256 signs with the one shared
+    # secret JWT_SIGNING_KEY instead, and publishes nothing.
     "ALGORITHM": jwt_algorithm,
     # The HMAC secret, for HS256/384/512 only; key pairs live in ACCOUNTS_JWT_KEYS_DIR.
     "SIGNING_KEY": jwt_signing_key,
