@@ -14,11 +14,21 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.exceptions import TooManyAttempts
 from accounts.services import refresh_token_reuse_check, refresh_token_spend
-from accounts.tokens import RefreshToken, UntypedToken
+from accounts.tokens import STAFF_CLAIM, RefreshToken, UntypedToken
+
+
+def stamp_user_claims(token: RefreshToken, user: Any) -> None:
+    """
+    The claims read from the user row: the name the stateless pages greet the
+    user by, and the role. Claims are readable by anyone holding the token:
+    keep them minimal.
+    """
+    token["username"] = user.get_username()
+    token[STAFF_CLAIM] = user.is_staff
 
 
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
-    """SimpleJWT's pair, plus the one claim the stateless pages need to greet the user."""
+    """SimpleJWT's pair, plus the user's name and role."""
 
     token_class = RefreshToken
 
@@ -35,8 +45,7 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
     @classmethod
     def get_token(cls, user: Any) -> RefreshToken:
         token = cast(RefreshToken, super().get_token(user))
-        # Claims are readable by anyone holding the token: keep them minimal.
-        token["username"] = user.get_username()
+        stamp_user_claims(token, user)
         return token
 
 
@@ -50,6 +59,11 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
     spend back. A token presented after it was spent is taken as stolen: the
     whole family descended from its login is ended (OWASP's advice for
     rotating refresh tokens), since the server cannot tell thief from owner.
+
+    The user's claims are stamped afresh from the row the refresh reads
+    anyway: SimpleJWT copies them from the old token, which would carry a
+    removed role from one refresh to the next for the refresh token's whole
+    lifetime, not one access token's.
     """
 
     token_class = RefreshToken
@@ -61,10 +75,11 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
         except TokenError:
             refresh_token_reuse_check(raw_token=raw_token)
             raise
-        self._check_user(refresh)
+        user = self._check_user(refresh)
         try:
             with transaction.atomic():
                 refresh_token_spend(token=refresh)
+                stamp_user_claims(refresh, user)
                 data = {"access": str(refresh.access_token)}
                 refresh.set_jti()
                 refresh.set_exp()
@@ -77,7 +92,7 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
             raise
         return data
 
-    def _check_user(self, refresh: RefreshToken) -> None:
+    def _check_user(self, refresh: RefreshToken) -> Any:
         user_id = refresh.get(api_settings.USER_ID_CLAIM)
         user = (
             get_user_model().objects.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
@@ -88,6 +103,7 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
             raise AuthenticationFailed(
                 str(self.error_messages["no_active_account"]), code="no_active_account"
             )
+        return user
 
 
 class TokenVerifySerializer(jwt_serializers.TokenVerifySerializer):

@@ -28,6 +28,9 @@ from rest_framework_simplejwt.settings import api_settings
 from accounts import keys
 
 FAMILY_CLAIM = "family"
+# The role claim: the name SimpleJWT's TokenUser reads, so the stateless lanes
+# see the role with no code of ours.
+STAFF_CLAIM = "is_staff"
 
 # PyJWT's error classes, most specific first: the first one on the cause chain decides.
 _DECODE_FAILURES: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (

@@ -61,7 +61,9 @@ def test_tokens_carry_pinned_algorithm_issuer_audience_and_minimal_claims(
     assert ("kid" in header) is (jwt_algorithm != "HS256")
     assert claims["iss"] == settings.SIMPLE_JWT["ISSUER"]
     assert claims["aud"] == settings.SIMPLE_JWT["AUDIENCE"]
-    assert set(claims) == {"token_type", "exp", "iat", "jti", "user_id", "username", "iss", "aud"}
+    assert set(claims) == {
+        "token_type", "exp", "iat", "jti", "user_id", "username", "is_staff", "iss", "aud",
+    }  # fmt: skip
 
 
 def test_signing_key_is_not_the_secret_key() -> None:
