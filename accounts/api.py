@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +22,7 @@ from accounts.exceptions import DatabaseUnavailable
 from accounts.lanes import Lane
 from accounts.observers import Verdict, observe_auth
 from accounts.outcomes import Outcome
+from accounts.permissions import HasStaffRole
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +148,21 @@ class LaneMeView(MeView):
 
     def perform_authentication(self, request: Request) -> None:
         observe_auth(request._request, lane=self.lane, step=lambda: _drf_verdict(request))
+
+
+STAFF_ONLY: list[type[BasePermission]] = [IsAuthenticated, HasStaffRole]
+
+
+class SessionStaffView(SessionMeView):
+    """Who you are, if your user row has the staff role; else 403 ``role_required``."""
+
+    permission_classes = STAFF_ONLY
+
+
+class LaneStaffView(LaneMeView):
+    """Who you are, if the user this lane built has the staff role; else 403 ``role_required``."""
+
+    permission_classes = STAFF_ONLY
 
 
 def _drf_verdict(request: Request) -> Verdict:

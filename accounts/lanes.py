@@ -2,11 +2,11 @@
 The lane registry: every way this site checks who you are, declared once.
 
 A lane is one authentication path: which credential it reads, what it asks
-after checking that credential, where its "who am I" endpoint is, and whether
-a revocation reaches it before the credential expires. The URLconf, the
-dashboard, the playground, the drill, the benchmark, the soak and the tests
-all derive from ``LANES``; adding a lane is one entry here plus the code
-named by its ``authentication``.
+after checking that credential, where its "who am I" endpoint is, whether a
+revocation reaches it before the credential expires, and where it reads the
+user's role from. The URLconf, the dashboard, the playground, the drills, the
+benchmark, the soak and the tests all derive from ``LANES``; adding a lane is
+one entry here plus the code named by its ``authentication``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,14 @@ class Credential(StrEnum):
     BEARER = "bearer"
 
 
+class RoleSource(StrEnum):
+    """Where a lane reads the staff role from: what decides how long a removed role lasts."""
+
+    USER_ROW = "user_row"
+    SESSION_SNAPSHOT = "session_snapshot"
+    TOKEN_CLAIM = "token_claim"  # noqa: S105 - a place to read a role from, not a secret
+
+
 @dataclass(frozen=True, kw_only=True)
 class Lane:
     name: str
@@ -34,6 +42,7 @@ class Lane:
     authentication: str
     path: str
     revoked_at_once: bool
+    role_from: RoleSource
     # True when ``authentication`` is a DRF authentication class and the API
     # mounts this lane's "who am I" view at ``path`` from this entry alone.
     mounted: bool = True
@@ -50,6 +59,11 @@ class Lane:
         value = request.COOKIES.get(name, "")
         return f"{name}={value}" if value else ""
 
+    @property
+    def role_path(self) -> str:
+        """The sibling of ``path`` that answers only a user with the staff role."""
+        return f"{self.path.rstrip('/').rpartition('/')[0]}/staff/"
+
 
 SESSION = Lane(
     name="session",
@@ -60,6 +74,7 @@ SESSION = Lane(
     authentication="accounts.middleware.get_session_user",
     path="/api/session/me/",
     revoked_at_once=True,
+    role_from=RoleSource.USER_ROW,
     mounted=False,
 )
 SNAPSHOT = Lane(
@@ -72,6 +87,7 @@ SNAPSHOT = Lane(
     authentication="accounts.authentication.SessionSnapshotAuthentication",
     path="/api/session/snapshot/me/",
     revoked_at_once=True,
+    role_from=RoleSource.SESSION_SNAPSHOT,
 )
 JWT_PAGES = Lane(
     name="jwt_pages",
@@ -82,6 +98,7 @@ JWT_PAGES = Lane(
     authentication="accounts.authentication.JWTCookieAuthentication",
     path="/jwt/profile/",
     revoked_at_once=False,
+    role_from=RoleSource.TOKEN_CLAIM,
     mounted=False,
 )
 STATELESS = Lane(
@@ -93,6 +110,7 @@ STATELESS = Lane(
     authentication="accounts.authentication.StatelessJWTAuthentication",
     path="/api/jwt/stateless/me/",
     revoked_at_once=False,
+    role_from=RoleSource.TOKEN_CLAIM,
 )
 LOOKUP = Lane(
     name="lookup",
@@ -104,6 +122,7 @@ LOOKUP = Lane(
     authentication="accounts.authentication.LookupJWTAuthentication",
     path="/api/jwt/lookup/me/",
     revoked_at_once=False,
+    role_from=RoleSource.USER_ROW,
 )
 DENYLIST = Lane(
     name="denylist",
@@ -114,6 +133,7 @@ DENYLIST = Lane(
     authentication="accounts.authentication.DenylistJWTAuthentication",
     path="/api/jwt/denylist/me/",
     revoked_at_once=True,
+    role_from=RoleSource.TOKEN_CLAIM,
 )
 
 LANES: tuple[Lane, ...] = (SESSION, SNAPSHOT, JWT_PAGES, STATELESS, LOOKUP, DENYLIST)

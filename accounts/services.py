@@ -8,6 +8,7 @@ stores are handled the same way and each revocation leaves one audit row.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from datetime import timedelta
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from accounts.tokens import RefreshToken
+
+logger = logging.getLogger(__name__)
 
 # Keys written into each authenticated session by this app.
 SESSION_LOGIN_AT = "_svj_login_at"
@@ -217,6 +220,25 @@ def demo_user_create() -> User:
     user.set_unusable_password()
     user.save()
     return user
+
+
+# ------------------------------------------------------------------ roles
+def user_set_staff(*, user: User, is_staff: bool, actor: User | None) -> None:
+    """
+    Give or remove the staff role, and nothing more: no session is ended and
+    no token is revoked, so each lane shows how long it keeps the role it
+    already knew (the role drill measures exactly that). Where a removed role
+    must stop working at once on every lane, follow this with
+    ``user_revoke_access``, which makes the user sign in again.
+    """
+    user.is_staff = is_staff
+    user.save(update_fields=["is_staff"])
+    logger.info(
+        "Staff role %s for user %s by %s",
+        "given" if is_staff else "removed",
+        user.pk,
+        actor.pk if actor is not None else "the site",
+    )
 
 
 # ------------------------------------------------------------------ revocation

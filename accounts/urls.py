@@ -11,11 +11,13 @@ urlpatterns = [
     path("session/logout/", views.SessionLogoutView.as_view(), name="session-logout"),
     path("session/profile/", views.session_profile, name="session-profile"),
     path("session/sessions/", views.session_list, name="session-list"),
+    path("session/staff/", views.session_staff, name="session-staff"),
     # JWT area (pages; the JSON API lives under /api/jwt/)
     path("jwt/", views.jwt_home, name="jwt-home"),
     path("jwt/login/", views.jwt_login, name="jwt-login"),
     path("jwt/profile/", views.jwt_profile, name="jwt-profile"),
     path("jwt/sessions/", views.jwt_list, name="jwt-list"),
+    path("jwt/staff/", views.jwt_staff, name="jwt-staff"),
     # Under JWT_COOKIE_REFRESH_PATH: the only URLs the refresh cookie is sent to.
     path("jwt/auth/refresh/", views.jwt_refresh, name="jwt-refresh"),
     path("jwt/auth/logout/", views.jwt_logout, name="jwt-logout"),

@@ -34,6 +34,7 @@ from accounts.authentication import JWTCookieAuthentication
 from accounts.models import User
 from accounts.observers import Verdict, observe_auth
 from accounts.outcomes import Outcome
+from accounts.permissions import staff_required
 from accounts.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from accounts.tokens import RefreshToken
 
@@ -59,6 +60,14 @@ def session_home(request: HttpRequest) -> HttpResponse:
 @login_required
 def session_profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/session/profile.html", {"area": "session"})
+
+
+@require_GET
+@login_required
+@staff_required(area="session")
+def session_staff(request: HttpRequest) -> HttpResponse:
+    """Staff only, decided from the user row this request just read."""
+    return render(request, "accounts/staff.html", {"area": "session"})
 
 
 class SignedInRequest(HttpRequest):
@@ -249,6 +258,14 @@ def jwt_home(request: HttpRequest) -> HttpResponse:
 @jwt_login_required
 def jwt_profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/jwt/profile.html", {"area": "jwt"})
+
+
+@require_GET
+@jwt_login_required
+@staff_required(area="jwt")
+def jwt_staff(request: HttpRequest) -> HttpResponse:
+    """Staff only, decided from the token's claim: no lookup."""
+    return render(request, "accounts/staff.html", {"area": "jwt"})
 
 
 @require_http_methods(["GET", "POST"])

@@ -50,14 +50,19 @@ def test_the_schema_describes_every_api_endpoint() -> None:
     assert paths == {
         "/api/ping/",
         "/api/session/me/",
+        "/api/session/staff/",
         "/api/session/snapshot/me/",
+        "/api/session/snapshot/staff/",
         "/api/jwt/token/",
         "/api/jwt/token/refresh/",
         "/api/jwt/token/verify/",
         "/api/jwt/token/blacklist/",
         "/api/jwt/stateless/me/",
+        "/api/jwt/stateless/staff/",
         "/api/jwt/lookup/me/",
+        "/api/jwt/lookup/staff/",
         "/api/jwt/denylist/me/",
+        "/api/jwt/denylist/staff/",
     }
 
 
