@@ -54,7 +54,7 @@ class LaneProgress:
         }
 
 
-def _client() -> Client:
+def site_client() -> Client:
     """An in-process client addressed to a host this site serves."""
     hosts = [host for host in settings.ALLOWED_HOSTS if host not in {"*", ""}]
     return Client(HTTP_HOST=(hosts or ["localhost"])[0].lstrip("."))
@@ -68,7 +68,7 @@ def _signed_in_clients(user: User, password: str, access_lifetime: int) -> dict[
     access.set_exp(lifetime=timedelta(seconds=access_lifetime))
     clients = {}
     for lane in LANES:
-        client, headers = _client(), {}
+        client, headers = site_client(), {}
         if lane.credential is Credential.SESSION_COOKIE:
             client.post(
                 reverse("accounts:session-login"),

@@ -109,6 +109,28 @@ class DrillRun(models.Model):
         return f"Drill at {self.started_at:%Y-%m-%d %H:%M:%S}"
 
 
+class RoleDrillRun(models.Model):
+    """One run of ``manage.py role_drill``: how long each lane honoured a removed role."""
+
+    started_at = models.DateTimeField()
+    demoted_at = models.DateTimeField()
+    access_lifetime_seconds = models.PositiveIntegerField()
+    access_expires_at = models.DateTimeField(
+        help_text="When the access tokens the drill issued (role included) expired."
+    )
+    cadence_seconds = models.FloatField()
+    results = models.JSONField(
+        help_text="Per lane: where it reads the role, its bound, requests honoured after the "
+        "demotion, time to the first refusal and why."
+    )
+
+    class Meta:
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"Role drill at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
 class BenchmarkRun(models.Model):
     """One run of ``manage.py authbench``; the full JSON report is kept as written."""
 
