@@ -49,6 +49,12 @@ PAGES = (
         ("accounts/serializers.py", "accounts/services.py", "config/settings.py"),
     ),
     GuidePage(
+        "roles",
+        "When a role is removed",
+        "Which lanes notice at once, which keep the old role, and for how long: measured.",
+        ("accounts/lanes.py", "accounts/permissions.py", "comparison/role_drill.py"),
+    ),
+    GuidePage(
         "mistakes",
         "Common mistakes, tried live",
         "Anyone can read a payload; a forged or tampered token must be refused.",
@@ -153,6 +159,8 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
         context.update(_mistakes_context())
     if slug == "decide":
         context.update(_decide_context(request))
+    if slug == "roles":
+        context["role_drill"] = selectors.latest_role_drill()
     return render(request, f"comparison/guide/{slug}.html", context)
 
 

@@ -19,6 +19,7 @@ from comparison.models import (
     DrillRun,
     LatencyBucket,
     RecorderDrop,
+    RoleDrillRun,
 )
 from comparison.stats import BUCKET_COUNT, percentile
 
@@ -216,6 +217,50 @@ def recent_revocations(*, limit: int = 5) -> list[tuple[RevocationEvent, list[La
 
 def latest_drill() -> DrillRun | None:
     return DrillRun.objects.order_by("-started_at").first()
+
+
+ROLE_SOURCE_LABELS = {
+    lanes.RoleSource.USER_ROW: "the user row, on every request",
+    lanes.RoleSource.SESSION_SNAPSHOT: "the session's copy, taken at login",
+    lanes.RoleSource.TOKEN_CLAIM: "the token's claim",
+}
+
+
+@dataclass(frozen=True)
+class RoleDrillLane:
+    lane: str
+    label: str
+    colour: str
+    role_from: str
+    bound_seconds: float | None
+    honoured_after: int
+    first_refusal_seconds: float | None
+    refusal: str
+    why: str
+
+
+def latest_role_drill() -> tuple[RoleDrillRun, list[RoleDrillLane]] | None:
+    """The last role drill and its lanes, labelled from the registry; None before the first."""
+    drill = RoleDrillRun.objects.order_by("-started_at").first()
+    if drill is None:
+        return None
+    rows = []
+    for name, result in drill.results.items():
+        lane = lanes.BY_NAME.get(name)
+        rows.append(
+            RoleDrillLane(
+                lane=name,
+                label=lane.label if lane else name,
+                colour=lane.colour if lane else "#999999",
+                role_from=ROLE_SOURCE_LABELS.get(result["role_from"], result["role_from"]),
+                bound_seconds=result["bound_seconds"],
+                honoured_after=result["honoured_after"],
+                first_refusal_seconds=result["first_refusal_seconds"],
+                refusal=result["refusal"],
+                why=result["why"],
+            )
+        )
+    return drill, rows
 
 
 def latest_benchmark() -> BenchmarkRun | None:

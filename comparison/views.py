@@ -28,6 +28,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "timeline": charts.timeline(axis, series),
         "revocations": selectors.recent_revocations(limit=5),
         "drill": drill,
+        "role_drill": selectors.latest_role_drill(),
         "benchmark": benchmark,
         "claims": selectors.claims(by_lane=by_lane, drill=drill, benchmark=benchmark),
         "dropped": selectors.dropped_samples(),

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
 
 from accounts.lanes import LANES, RoleSource
 from accounts.models import RevocationEvent, User
@@ -52,3 +54,47 @@ def test_role_drill_demotes_without_revoking_and_is_recorded(capsys, settings) -
     assert not RevocationEvent.objects.exists()
     assert set(AuthSample.objects.values_list("lane", flat=True)) == {lane.name for lane in LANES}
 
+
+def _recorded_drill() -> RoleDrillRun:
+    now = timezone.now()
+    return RoleDrillRun.objects.create(
+        started_at=now,
+        demoted_at=now,
+        access_lifetime_seconds=20,
+        access_expires_at=now + timedelta(seconds=20),
+        cadence_seconds=0.5,
+        results={
+            "session": {
+                "role_from": "user_row",
+                "bound_seconds": 0.0,
+                "honoured_after": 0,
+                "first_refusal_seconds": 0.01,
+                "refusal": "Role refused (role_required)",
+                "why": "reads the user row on every request",
+            },
+            "snapshot": {
+                "role_from": "session_snapshot",
+                "bound_seconds": None,
+                "honoured_after": 49,
+                "first_refusal_seconds": None,
+                "refusal": "",
+                "why": "serves the copy of the user its session took at login",
+            },
+        },
+    )
+
+
+@pytest.mark.parametrize("url", ["/comparison/", "/guide/roles/"])
+def test_the_last_role_drill_is_shown_beside_what_is_usually_said(client: Client, url) -> None:
+    assert b"No role drill yet" in client.get(url).content
+    _recorded_drill()
+
+    response = client.get(url)
+
+    html = response.content.decode()
+    assert "keeps the role it was issued with until it" in html
+    assert "Session (Redis)" in html
+    assert "the user row, on every request" in html
+    assert "the session&#x27;s copy, taken at login" in html
+    assert "still honoured" in html
+    assert "Role refused (role_required)" in html
