@@ -52,7 +52,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ------------------------------------------------------------------ apps
 DJANGO_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with the site that keeps the playground's accounts out.
+    "config.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
