@@ -4,8 +4,11 @@ requests to this site.
 
 A visitor gets a throwaway account of their own, named by a signed cookie, so
 the "Revoke (as admin)" button can only ever revoke the visitor's own demo
-user. Credentials issued here are short-lived (``COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS``)
-so that expiry can be watched rather than simulated.
+user, and the "Role change" scenario only ever gives and removes the staff
+role of that user (which the admin site refuses all the same:
+``accounts.admin_site``). Credentials issued here are short-lived
+(``COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS``) so that expiry can be watched
+rather than simulated.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework_simplejwt.settings import api_settings
 
-from accounts.lanes import bearer_lanes
+from accounts.lanes import LANES, Credential, bearer_lanes
 from accounts.models import RevocationEvent, User
 from accounts.serializers import TokenObtainPairSerializer
-from accounts.services import demo_user_create, user_revoke_access
+from accounts.services import demo_user_create, user_revoke_access, user_set_staff
+from comparison.selectors import ROLE_SOURCE_LABELS
 
 DEMO_COOKIE = "playground-demo"
 DEMO_COOKIE_SALT = "comparison.playground"
@@ -36,6 +40,12 @@ DEMO_COOKIE_SALT = "comparison.playground"
 def playground(request: HttpRequest) -> HttpResponse:
     context = {
         "lanes": bearer_lanes(),
+        # The lanes a browser can reach here: the session cookie, or a bearer token.
+        "role_lanes": [
+            (lane, ROLE_SOURCE_LABELS[lane.role_from])
+            for lane in LANES
+            if lane.credential in {Credential.SESSION_COOKIE, Credential.BEARER}
+        ],
         "credential_seconds": settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS,
     }
     return render(request, "comparison/playground.html", context)
@@ -119,3 +129,22 @@ def revoke(request: HttpRequest) -> JsonResponse:
             "revoked_at": event.created_at.timestamp(),
         },
     )
+
+
+def _set_staff(request: HttpRequest, *, is_staff: bool) -> JsonResponse:
+    user = _demo_user(request)
+    # Nothing is revoked: the scenario shows what each lane does by default.
+    user_set_staff(user=user, is_staff=is_staff, actor=None)
+    return _answer(request, user, {"is_staff": user.is_staff})
+
+
+@require_POST
+@never_cache
+def role_grant(request: HttpRequest) -> JsonResponse:
+    return _set_staff(request, is_staff=True)
+
+
+@require_POST
+@never_cache
+def role_remove(request: HttpRequest) -> JsonResponse:
+    return _set_staff(request, is_staff=False)

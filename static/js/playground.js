@@ -61,7 +61,7 @@ async function call(column, method, path, { body = null, bearer = null, describe
   const timing = parseTiming(response.headers.get("Server-Timing"));
   let credential = "none";
   if (bearer) credential = `Authorization: Bearer ${shorten(bearer)} (${timing ? timing.bytes : "?"} bytes)`;
-  else if (timing && timing.lane === "session") {
+  else if (timing && (timing.lane === "session" || timing.lane === "snapshot")) {
     credential = timing.bytes === "0" ? "no session cookie" : `Cookie: session id, HttpOnly (${timing.bytes} bytes)`;
   }
   const outcome = timing ? timing.outcome : (describe ? describe(response, data) : (response.ok ? "ok" : (data && data.code) || "error"));
@@ -163,6 +163,23 @@ const actions = {
   },
 };
 
+// One staff-only request per lane of the role table, with that lane's credential.
+async function askForStaff(phase) {
+  for (const row of document.querySelectorAll("#role-table tbody tr")) {
+    const bearer = row.dataset.credential === "bearer" ? state.access : null;
+    const { response, data } = await call("role", "GET", row.dataset.path, { bearer });
+    const cell = row.querySelector(`[data-phase=${phase}]`);
+    cell.dataset.answer = response.ok ? "honoured" : "refused";
+    cell.textContent = response.ok ? "staff: honoured" : `refused (${(data && data.code) || response.status})`;
+  }
+}
+
+function setStaff(change) {
+  return call("admin", "POST", `/playground/role/${change}/`, {
+    describe: (r, d) => (r.ok ? `${d.username} is ${d.is_staff ? "now staff" : "no longer staff"}` : "refused"),
+  });
+}
+
 const scenarios = {
   async basic() {
     note.textContent = "Basic flow: sign in on both sides, then three requests each. Compare the Redis and SQL columns.";
@@ -193,6 +210,16 @@ const scenarios = {
     await actions.session.expire();
     await actions.jwt.expire();
     note.textContent = "Both refused, for different reasons: the session's key has gone from Redis (and the browser dropped its cookie at the same moment); the token's exp claim is in the past.";
+  },
+  async role() {
+    note.textContent = "Role change: become staff, sign in on both sides, ask every lane, lose the role, ask again.";
+    await setStaff("grant");
+    await actions.session.login();
+    await actions.jwt.login();
+    await askForStaff("before");
+    await setStaff("remove");
+    await askForStaff("after");
+    note.textContent = "Lanes that read the user row refused at once. The session snapshot and every lane that trusts the token's is_staff claim still honour the old role: until the session ends, or until the token expires.";
   },
 };
 

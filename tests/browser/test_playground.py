@@ -77,6 +77,29 @@ def test_expiration_is_real_and_rejects_for_different_reasons(page: Page, settin
     screenshot(page, "playground-expiration")
 
 
+def test_role_change_shows_which_lanes_still_honour_the_removed_role(page: Page) -> None:
+    page.goto("/playground/")
+
+    run_scenario(page, "Role change")
+
+    answers = page.eval_on_selector_all(
+        "#role-table tbody tr",
+        "rows => Object.fromEntries(rows.map(r => [r.dataset.lane,"
+        " [r.querySelector('[data-phase=before]').dataset.answer,"
+        " r.querySelector('[data-phase=after]').dataset.answer]]))",
+    )
+    assert answers == {
+        "session": ["honoured", "refused"],
+        "snapshot": ["honoured", "honoured"],
+        "stateless": ["honoured", "honoured"],
+        "lookup": ["honoured", "refused"],
+        "denylist": ["honoured", "honoured"],
+    }
+    expect(page.locator("#role-table")).to_contain_text("refused (role_required)")
+    assert [row["outcome"] for row in rows(page, "admin")][-1].endswith("no longer staff")
+    screenshot(page, "playground-role-change")
+
+
 def test_dashboard_and_guide_demonstrations_work_and_are_screenshotted(page: Page) -> None:
     page.goto("/playground/")
     run_scenario(page, "Basic flow")

@@ -91,10 +91,13 @@ def test_a_forged_demo_cookie_gets_a_fresh_account(visitor: Client) -> None:
     assert victim.get(reverse("api:session-me")).status_code == HTTPStatus.OK
 
 
-def test_playground_posts_need_csrf() -> None:
+@pytest.mark.parametrize(
+    "name", ["playground-revoke", "playground-role-grant", "playground-role-remove"]
+)
+def test_playground_posts_need_csrf(name: str) -> None:
     client = Client(enforce_csrf_checks=True)
 
-    response = client.post(reverse("comparison:playground-revoke"))
+    response = client.post(reverse(f"comparison:{name}"))
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert not User.objects.filter(is_demo=True).exists()
@@ -108,3 +111,61 @@ def test_session_column_request_reports_its_cost(visitor: Client) -> None:
     assert "session accepted redis=1 db=1" in response["Server-Timing"]
     assert response.json()["user"]["username"].startswith("demo-")
     assert settings.SESSION_COOKIE_NAME in visitor.cookies
+
+
+def test_role_change_only_reaches_this_browsers_demo_account(visitor: Client) -> None:
+    other = Client()
+    post(other, "playground-role-grant")
+
+    granted = post(visitor, "playground-role-grant").json()
+    removed = post(visitor, "playground-role-remove").json()
+
+    assert granted["is_staff"] is True
+    assert removed["is_staff"] is False
+    assert granted["username"] == removed["username"]
+    assert User.objects.filter(is_demo=True, is_staff=True).count() == 1
+    assert User.objects.get(is_demo=True, is_staff=True).username != granted["username"]
+
+
+def test_a_removed_role_is_honoured_by_the_lanes_that_do_not_read_the_user_row(
+    visitor: Client,
+) -> None:
+    post(visitor, "playground-role-grant")
+    post(visitor, "playground-session-login")
+    access = post(visitor, "playground-jwt-login").json()["access"]
+    post(visitor, "playground-role-remove")
+
+    answers = {
+        "session": visitor.get(reverse("api:session-staff")).status_code,
+        "snapshot": visitor.get(reverse("api:snapshot-staff")).status_code,
+        **{
+            lane: Client().get(reverse(f"api:{lane}-staff"), **bearer(access)).status_code
+            for lane in ("stateless", "lookup", "denylist")
+        },
+    }
+
+    assert answers == {
+        "session": HTTPStatus.FORBIDDEN,
+        "snapshot": HTTPStatus.OK,
+        "stateless": HTTPStatus.OK,
+        "lookup": HTTPStatus.FORBIDDEN,
+        "denylist": HTTPStatus.OK,
+    }
+
+
+def test_a_demo_account_made_staff_is_kept_out_of_the_admin(visitor: Client) -> None:
+    post(visitor, "playground-role-grant")
+    post(visitor, "playground-session-login")
+
+    response = visitor.get(reverse("admin:index"))
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert visitor.get(reverse("accounts:session-staff")).status_code == HTTPStatus.OK
+
+
+def test_the_role_table_lists_every_lane_a_browser_can_reach(visitor: Client) -> None:
+    response = visitor.get(reverse("comparison:playground"))
+
+    lanes = [lane.name for lane, _ in response.context["role_lanes"]]
+    assert lanes == ["session", "snapshot", "stateless", "lookup", "denylist"]
