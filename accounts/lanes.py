@@ -7,6 +7,10 @@ revocation reaches it before the credential expires, and where it reads the
 user's role from. The URLconf, the dashboard, the playground, the drills, the
 benchmark, the soak and the tests all derive from ``LANES``; adding a lane is
 one entry here plus the code named by its ``authentication``.
+
+Two lanes are served by the second service (``remote/``, a process of its
+own that holds no secret): the site never mounts them, and learns of their
+requests through the samples the service sends it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,14 @@ class Credential(StrEnum):
     SESSION_COOKIE = "session_cookie"
     ACCESS_COOKIE = "access_cookie"
     BEARER = "bearer"
+
+
+class Service(StrEnum):
+    """Which process answers a lane's path."""
+
+    SITE = "site"
+    # The second service (remote/): verifies with the site's public keys only.
+    REMOTE = "remote"
 
 
 class RoleSource(StrEnum):
@@ -46,6 +58,7 @@ class Lane:
     # True when ``authentication`` is a DRF authentication class and the API
     # mounts this lane's "who am I" view at ``path`` from this entry alone.
     mounted: bool = True
+    served_by: Service = Service.SITE
 
     def sent_credential(self, request: HttpRequest) -> str:
         """The credential exactly as it travelled (``name=value`` for a cookie); "" if absent."""
@@ -136,7 +149,36 @@ DENYLIST = Lane(
     role_from=RoleSource.TOKEN_CLAIM,
 )
 
-LANES: tuple[Lane, ...] = (SESSION, SNAPSHOT, JWT_PAGES, STATELESS, LOOKUP, DENYLIST)
+REMOTE_STATELESS = Lane(
+    name="remote_stateless",
+    label="Second service, stateless",
+    colour="#5b8c2a",
+    credential=Credential.BEARER,
+    consults="nothing but the site's public keys, fetched once and cached",
+    authentication="remote.authentication.StatelessJWTAuthentication",
+    path="/api/jwt/stateless/me/",
+    revoked_at_once=False,
+    role_from=RoleSource.TOKEN_CLAIM,
+    mounted=False,
+    served_by=Service.REMOTE,
+)
+REMOTE_DENYLIST = Lane(
+    name="remote_denylist",
+    label="Second service + denylist",
+    colour="#d9534f",
+    credential=Credential.BEARER,
+    consults="Redis, read only, for the user's revocation marker",
+    authentication="remote.authentication.DenylistJWTAuthentication",
+    path="/api/jwt/denylist/me/",
+    revoked_at_once=True,
+    role_from=RoleSource.TOKEN_CLAIM,
+    mounted=False,
+    served_by=Service.REMOTE,
+)
+
+LANES: tuple[Lane, ...] = (
+    SESSION, SNAPSHOT, JWT_PAGES, STATELESS, LOOKUP, DENYLIST, REMOTE_STATELESS, REMOTE_DENYLIST,
+)  # fmt: skip
 BY_NAME: dict[str, Lane] = {lane.name: lane for lane in LANES}
 
 
@@ -149,6 +191,16 @@ def mounted_lanes() -> tuple[Lane, ...]:
     return tuple(lane for lane in LANES if lane.mounted)
 
 
+def site_lanes() -> tuple[Lane, ...]:
+    """The lanes this site answers itself."""
+    return tuple(lane for lane in LANES if lane.served_by is Service.SITE)
+
+
+def remote_lanes() -> tuple[Lane, ...]:
+    """The lanes the second service answers, at its own address."""
+    return tuple(lane for lane in LANES if lane.served_by is Service.REMOTE)
+
+
 def bearer_lanes() -> tuple[Lane, ...]:
-    """The lanes that take an access token in the Authorization header."""
-    return tuple(lane for lane in LANES if lane.credential is Credential.BEARER)
+    """The lanes of this site that take an access token in the Authorization header."""
+    return tuple(lane for lane in site_lanes() if lane.credential is Credential.BEARER)

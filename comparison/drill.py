@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.lanes import LANES, Credential
+from accounts.lanes import Credential, site_lanes
 from accounts.models import RevocationEvent, User
 from accounts.outcomes import Outcome
 from accounts.serializers import TokenObtainPairSerializer
@@ -67,7 +67,7 @@ def _signed_in_clients(user: User, password: str, access_lifetime: int) -> dict[
     # The drill's own, short lifetime, so that expiry arrives within the drill.
     access.set_exp(lifetime=timedelta(seconds=access_lifetime))
     clients = {}
-    for lane in LANES:
+    for lane in site_lanes():
         client, headers = site_client(), {}
         if lane.credential is Credential.SESSION_COOKIE:
             client.post(
@@ -98,9 +98,10 @@ def run_drill(
     clients = _signed_in_clients(user, password, access_lifetime)
     bounds = revocation_bounds(access_lifetime=access_lifetime)
     lanes = {
-        lane.name: LaneProgress(lane=lane.name, bound_seconds=bounds[lane.name]) for lane in LANES
+        lane.name: LaneProgress(lane=lane.name, bound_seconds=bounds[lane.name])
+        for lane in site_lanes()
     }
-    paths = {lane.name: lane.path for lane in LANES}
+    paths = {lane.name: lane.path for lane in site_lanes()}
     event: RevocationEvent | None = None
     revoked_clock = 0.0
     start = time.monotonic()

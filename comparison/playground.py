@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework_simplejwt.settings import api_settings
 
-from accounts.lanes import LANES, Credential, bearer_lanes
+from accounts.lanes import Credential, bearer_lanes, site_lanes
 from accounts.models import RevocationEvent, User
 from accounts.serializers import TokenObtainPairSerializer
 from accounts.services import demo_user_create, user_revoke_access, user_set_staff
@@ -43,7 +43,7 @@ def playground(request: HttpRequest) -> HttpResponse:
         # The lanes a browser can reach here: the session cookie, or a bearer token.
         "role_lanes": [
             (lane, ROLE_SOURCE_LABELS[lane.role_from])
-            for lane in LANES
+            for lane in site_lanes()
             if lane.credential in {Credential.SESSION_COOKIE, Credential.BEARER}
         ],
         "credential_seconds": settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS,

@@ -21,14 +21,16 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from accounts import lanes
-from accounts.lanes import LANES, Credential
+from accounts.lanes import Credential, site_lanes
 from accounts.models import User
 from tools.scratch_site import BENCH_DB, PASSWORD, gunicorn, scratch_database
 from tools.site_client import Answer, SiteClient
 
 # The lanes a virtual user can reach with what it holds: a session cookie and a bearer token.
 SOAKED = tuple(
-    lane for lane in LANES if lane.credential in {Credential.SESSION_COOKIE, Credential.BEARER}
+    lane
+    for lane in site_lanes()
+    if lane.credential in {Credential.SESSION_COOKIE, Credential.BEARER}
 )
 REFRESH_EVERY = 5
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts import lanes
-from accounts.lanes import LANES, RoleSource, bearer_lanes
+from accounts.lanes import RoleSource, bearer_lanes, site_lanes
 from accounts.models import User
 from accounts.services import user_set_staff
 from tests.helpers import PASSWORD, bearer, make_user
@@ -59,7 +59,7 @@ def _staff_answers(username: str) -> dict[str, Callable[[], HttpResponse]]:
     """Per lane, a request to its staff-only path, signed in as ``username`` on that lane."""
     session, jwt_pages, access = _session(username), _jwt_pages(username), _tokens(username)
     calls = {}
-    for lane in LANES:
+    for lane in site_lanes():
         if lane.credential is lanes.Credential.SESSION_COOKIE:
             calls[lane.name] = lambda lane=lane: session.get(lane.role_path)
         elif lane.credential is lanes.Credential.ACCESS_COOKIE:
@@ -72,11 +72,11 @@ def _staff_answers(username: str) -> dict[str, Callable[[], HttpResponse]]:
 
 
 def test_every_lane_has_a_staff_only_sibling_of_its_own_path() -> None:
-    names = {lane.name: f"api:{lane.name}-staff" for lane in LANES}
+    names = {lane.name: f"api:{lane.name}-staff" for lane in site_lanes()}
     names[lanes.JWT_PAGES.name] = "accounts:jwt-staff"
 
-    assert {lane.name: reverse(names[lane.name]) for lane in LANES} == {
-        lane.name: lane.role_path for lane in LANES
+    assert {lane.name: reverse(names[lane.name]) for lane in site_lanes()} == {
+        lane.name: lane.role_path for lane in site_lanes()
     }
     assert lanes.STATELESS.role_path == "/api/jwt/stateless/staff/"
     assert lanes.JWT_PAGES.role_path == "/jwt/staff/"
@@ -95,10 +95,10 @@ def test_staff_are_let_in_on_every_lane(staff: User) -> None:
 
     statuses = {lane: call().status_code for lane, call in calls.items()}
 
-    assert statuses == {lane.name: HTTPStatus.OK for lane in LANES}
+    assert statuses == {lane.name: HTTPStatus.OK for lane in site_lanes()}
 
 
-@pytest.mark.parametrize("lane", [lane.name for lane in LANES])
+@pytest.mark.parametrize("lane", [lane.name for lane in site_lanes()])
 def test_a_user_without_the_role_is_refused_with_a_code(user: User, lane: str) -> None:
     response = _staff_answers("alice")[lane]()
 
@@ -134,11 +134,11 @@ def test_after_demotion_each_lane_answers_from_what_it_consults(staff: User) -> 
     user_set_staff(user=staff, is_staff=False, actor=None)
     statuses = {lane: call().status_code for lane, call in calls.items()}
 
-    honoured = {lane.name for lane in LANES if lane.role_from is not RoleSource.USER_ROW}
+    honoured = {lane.name for lane in site_lanes() if lane.role_from is not RoleSource.USER_ROW}
     assert honoured == {"snapshot", "jwt_pages", "stateless", "denylist"}
     assert statuses == {
         lane.name: HTTPStatus.OK if lane.name in honoured else HTTPStatus.FORBIDDEN
-        for lane in LANES
+        for lane in site_lanes()
     }
 
 
