@@ -122,6 +122,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy --config-file remote/mypy.ini
 
 ## Let ruff fix what it can and format the code.
 format: $(STAMP)

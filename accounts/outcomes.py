@@ -51,6 +51,8 @@ OUTCOME_BY_CODE: dict[str, Outcome] = {
     "session_user_inactive": Outcome.INACTIVE,
     "session_expired": Outcome.EXPIRED,
     "store_unavailable": Outcome.STORE_UNAVAILABLE,
+    # remote/ (the second service): the site's public keys could not be fetched
+    "keys_unavailable": Outcome.STORE_UNAVAILABLE,
     # SimpleJWT's authentication and serializers
     "bad_authorization_header": Outcome.MALFORMED,
     "token_not_valid": Outcome.MALFORMED,

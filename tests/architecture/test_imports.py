@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-PACKAGES = ("accounts", "comparison", "config", "tools")
+PACKAGES = ("accounts", "comparison", "config", "remote", "tools")
 
 
 def _module_name(path: Path) -> str:
@@ -85,6 +85,7 @@ def test_the_import_graph_sees_known_edges():
     graph = import_graph()
     assert "accounts.lanes" in graph["comparison.probe"]
     assert "accounts.observers" in graph["accounts.middleware"]
+    assert "remote.tokens" in graph["remote.authentication"]
 
 
 def test_project_modules_import_each_other_without_cycles():
@@ -97,6 +98,25 @@ def test_accounts_never_imports(forbidden):
         name: sorted(target for target in targets if target.split(".")[0] == forbidden)
         for name, targets in import_graph().items()
         if name.split(".")[0] == "accounts"
+    }
+    assert {name: targets for name, targets in offenders.items() if targets} == {}
+
+
+@pytest.mark.parametrize("forbidden", ["accounts", "comparison", "config", "tools"])
+def test_the_second_service_imports_nothing_of_the_site(forbidden):
+    offenders = {
+        name: sorted(target for target in targets if target.split(".")[0] == forbidden)
+        for name, targets in import_graph().items()
+        if name.split(".")[0] == "remote"
+    }
+    assert {name: targets for name, targets in offenders.items() if targets} == {}
+
+
+def test_nothing_of_the_site_imports_the_second_service():
+    offenders = {
+        name: sorted(target for target in targets if target.split(".")[0] == "remote")
+        for name, targets in import_graph().items()
+        if name.split(".")[0] != "remote"
     }
     assert {name: targets for name, targets in offenders.items() if targets} == {}
 
