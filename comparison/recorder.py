@@ -48,8 +48,9 @@ class SampleRecorder:
         self._last_flush = time.monotonic()
         atexit.register(self.flush)
 
-    def record(self, *, path: str, status: int, cost: AuthCost) -> None:
-        sample = Sample(at=timezone.now(), path=path[:200], status=status, cost=cost)
+    def record(self, *, path: str, status: int, cost: AuthCost, at: datetime | None = None) -> None:
+        """Buffer one sample; ``at`` is now unless it was measured elsewhere (comparison.ingest)."""
+        sample = Sample(at=at or timezone.now(), path=path[:200], status=status, cost=cost)
         with self._lock:
             self._buffer.append(sample)
             due = (

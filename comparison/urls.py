@@ -1,11 +1,12 @@
 from django.urls import path
 
-from comparison import guide, playground, views
+from comparison import guide, ingest, playground, views
 
 app_name = "comparison"
 
 urlpatterns = [
     path("comparison/", views.dashboard, name="dashboard"),
+    path("comparison/ingest/", ingest.ingest, name="ingest"),
     path("playground/", playground.playground, name="playground"),
     path("playground/session/login/", playground.session_login, name="playground-session-login"),
     path("playground/session/logout/", playground.session_logout, name="playground-session-logout"),

@@ -328,6 +328,11 @@ COMPARISON_FLUSH_SECONDS = env.float("COMPARISON_FLUSH_SECONDS", default=2.0)
 COMPARISON_BUFFER_LIMIT = env.int("COMPARISON_BUFFER_LIMIT", default=50_000)
 COMPARISON_RAW_SAMPLES_KEPT = env.int("COMPARISON_RAW_SAMPLES_KEPT", default=100_000)
 COMPARISON_RETENTION_DAYS = env.int("COMPARISON_RETENTION_DAYS", default=14)
+# The key the second service (remote/) sends its measurements with; empty turns ingest off.
+COMPARISON_INGEST_KEY = env("COMPARISON_INGEST_KEY", default="")
+COMPARISON_INGEST_MAX_BATCH = env.int("COMPARISON_INGEST_MAX_BATCH", default=500)
+# Where the second service answers, for the role drill; empty leaves its lanes out.
+COMPARISON_REMOTE_URL = env("REMOTE_URL", default="")
 # Lifetime of the playground's demo sessions and access tokens, short enough to watch expire.
 COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS = env.int("PLAYGROUND_CREDENTIAL_SECONDS", default=30)
 
