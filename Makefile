@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The second service (remote/) answers beside the site, on the next port unless told otherwise.
+REMOTE_PORT ?= $(shell echo $$(($(PORT) + 1)))
 STAMP := $(VENV)/.installed
 # For test-latest: the newest Django needs Python 3.12+. Unless PYTHON_LATEST is given, the
 # first that runs of python3.14/3.13/3.12 on PATH, then pyenv's installs, newest first (pyenv's
@@ -18,7 +20,7 @@ PYTHON_LATEST ?= $(shell \
 	done)
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-fast lint format migrations-check browser cluster-deps cluster cluster-stop bench bench-cluster test-latest drill soak clean
+.PHONY: help run serve test test-fast lint format migrations-check browser cluster-deps cluster cluster-stop bench bench-cluster test-latest drill role-drill soak clean
 
 ## List the targets with what each does.
 help:
@@ -33,11 +35,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## Serve the site on http://127.0.0.1:8000 (or PORT), with a private Redis unless REDIS_URL is set.
+## The site on http://127.0.0.1:8000 (PORT) and the second service on PORT + 1 (REMOTE_PORT); a private Redis unless REDIS_URL is set.
 run: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
 	DJANGO_DEBUG=1 $(BIN)/python -m tools.redis_server \
+		$(BIN)/python -m tools.remote_service --site-port $(PORT) --port $(REMOTE_PORT) -- \
 		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Keys come from the environment (JWT_KEYS_DIR: a directory of signing keys), else fresh
@@ -107,6 +110,12 @@ test-latest: cluster-deps browser
 drill: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python -m tools.redis_server $(BIN)/python manage.py revocation_drill
+
+## The role drill: how long each lane, the second service's too, honours a removed staff role.
+role-drill: $(STAMP)
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python -m tools.redis_server $(BIN)/python -m tools.remote_service --serve-site -- \
+		$(BIN)/python manage.py role_drill
 
 ## Every lane under steady load with logins, refreshes and revocations; fails on any 5xx.
 soak: $(STAMP)

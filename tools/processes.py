@@ -1,7 +1,7 @@
 """
 What every launcher in tools/ needs from its child processes, written once: a
 free loopback port, waiting until a child answers (or has died), stopping it,
-and the command that serves the site under gunicorn.
+and the command that serves the site (or the second service) under gunicorn.
 """
 
 from __future__ import annotations
@@ -21,6 +21,25 @@ def free_loopback_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def loopback_listener(port: int = 0) -> socket.socket:
+    """
+    A loopback socket already listening (on ``port``, or one the kernel picks),
+    for a child to serve on: gunicorn takes it as ``--bind fd://N`` through
+    ``pass_fds``. The port is held from the moment it is chosen, so another
+    process on a busy machine cannot take it before the child binds, as it can
+    between ``free_loopback_port`` and the child's own bind.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 def listening(port: int) -> bool:
@@ -73,11 +92,22 @@ def end_process(
             process.wait()
 
 
-def gunicorn_command(*, port: int, workers: int, options: Sequence[str] = ()) -> list[str]:
-    """The site under this interpreter's gunicorn on loopback; run it from ``REPO_ROOT``."""
+def gunicorn_command(
+    *,
+    port: int | None = None,
+    fd: int | None = None,
+    workers: int,
+    options: Sequence[str] = (),
+    app: str = "config.wsgi",
+) -> list[str]:
+    """
+    The site (or ``app``: ``remote.wsgi``, the second service) under this
+    interpreter's gunicorn on loopback, on ``port`` or on the inherited
+    socket ``fd`` (``loopback_listener``); run it from ``REPO_ROOT``.
+    """
     return [
-        sys.executable, "-m", "gunicorn", "config.wsgi",
-        "--bind", f"127.0.0.1:{port}",
+        sys.executable, "-m", "gunicorn", app,
+        "--bind", f"fd://{fd}" if fd is not None else f"127.0.0.1:{port}",
         "--workers", str(workers),
         *options,
     ]  # fmt: skip
