@@ -10,15 +10,19 @@ has refused or the drill's horizon (the access token's expiry) has passed.
 
 The demotion revokes nothing on purpose: the point is each lane's default.
 What a lane honours follows from where it reads the role (``RoleSource``):
-the user row, the session's snapshot, or the token's claim. Requests run
-in-process through the whole middleware stack, and are recorded like any
-others.
+the user row, the session's snapshot, or the token's claim. The site's lanes
+are asked in-process through the whole middleware stack; the second
+service's, when its address is given (``--remote-url``, ``REMOTE_URL``),
+over HTTP, as any client would. All are recorded like any other request.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,9 +36,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt import settings as simplejwt_settings
 
-from accounts.lanes import LANES, Credential, Lane, RoleSource
+from accounts.lanes import LANES, Credential, Lane, RoleSource, Service
 from accounts.models import User
-from accounts.outcomes import Outcome
+from accounts.outcomes import OUTCOME_BY_CODE, Outcome
 from accounts.serializers import TokenObtainPairSerializer
 from accounts.services import user_set_staff
 from comparison.drill import site_client
@@ -114,6 +118,8 @@ def why(lane: Lane, *, access_expires_at: datetime) -> str:
     )
     if lane.revoked_at_once:
         reason += "; its revocation marker is not set, since a role change revokes nothing"
+    if lane.served_by is Service.REMOTE:
+        reason += "; the second service checks the token with the site's public key alone"
     return reason
 
 
@@ -128,10 +134,35 @@ def _ask(client: Client, path: str, headers: dict[str, Any]) -> Answer:
     return Answer(honoured=False, refusal=Outcome(outcome).label)
 
 
-def _lane_calls(user: User, password: str, access: str) -> dict[str, Callable[[], Answer]]:
+def _ask_remote(url: str, access: str) -> Answer:
+    """The same question of the second service, over HTTP; its refusal codes are the site's."""
+    # The URL is checked to be http(s) by run_role_drill.
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {access}"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=5):  # noqa: S310
+            return Answer(honoured=True)
+    except urllib.error.HTTPError as error:
+        with error:
+            status, code = error.code, json.loads(error.read() or b"{}").get("code", "")
+    if status == HTTPStatus.FORBIDDEN and code == "role_required":
+        return Answer(honoured=False, refusal=ROLE_REFUSED)
+    return Answer(honoured=False, refusal=OUTCOME_BY_CODE.get(code, Outcome.MALFORMED).label)
+
+
+def drilled_lanes(*, remote_url: str) -> list[Lane]:
+    """The site's lanes, and the second service's when its address is known."""
+    return [lane for lane in LANES if lane.served_by is Service.SITE or remote_url]
+
+
+def _lane_calls(
+    user: User, password: str, access: str, *, remote_url: str
+) -> dict[str, Callable[[], Answer]]:
     """Per lane, one request to its staff-only path with that lane's credential."""
     calls: dict[str, Callable[[], Answer]] = {}
-    for lane in LANES:
+    for lane in drilled_lanes(remote_url=remote_url):
+        if lane.served_by is Service.REMOTE:
+            calls[lane.name] = partial(_ask_remote, f"{remote_url}{lane.role_path}", access)
+            continue
         client = site_client()
         headers: dict[str, Any] = {}
         if lane.credential is Credential.SESSION_COOKIE:
@@ -153,8 +184,14 @@ def run_role_drill(
     cadence: float = 0.5,
     demote_after: float = 2.0,
     margin: float = 2.0,
+    remote_url: str = "",
     progress: Callable[[float, dict[str, LaneRole], bool], None] = lambda *args: None,
 ) -> RoleDrillRun:
+    remote_url = remote_url.rstrip("/")
+    if remote_url and not remote_url.startswith(("http://", "https://")):
+        raise ValueError(
+            f"The second service's address must be an http(s) URL, not {remote_url!r}."
+        )
     password = secrets.token_urlsafe(16)
     started_at = timezone.now()
     user = User.objects.create_user(
@@ -166,7 +203,7 @@ def run_role_drill(
     # The drill's own, short lifetime, so that expiry arrives within the drill.
     access.set_exp(lifetime=timedelta(seconds=access_lifetime))
     access_expires_at = datetime.fromtimestamp(access["exp"], tz=UTC)
-    calls = _lane_calls(user, password, str(access))
+    calls = _lane_calls(user, password, str(access), remote_url=remote_url)
     refused_at = access_expires_at + _leeway()
     lanes = {
         lane.name: LaneRole(
@@ -175,7 +212,7 @@ def run_role_drill(
             bound_seconds=None,
             why=why(lane, access_expires_at=access_expires_at),
         )
-        for lane in LANES
+        for lane in drilled_lanes(remote_url=remote_url)
     }
     by_name = {lane.name: lane for lane in LANES}
     demoted_at: datetime | None = None

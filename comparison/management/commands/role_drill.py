@@ -1,7 +1,8 @@
 import logging
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from comparison.role_drill import LaneRole, run_role_drill
 
@@ -18,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--demote-after", type=float, default=2.0, help="seconds")
         parser.add_argument(
             "--margin", type=float, default=2.0, help="seconds to wait past a lane's bound"
+        )
+        parser.add_argument(
+            "--remote-url",
+            default=settings.COMPARISON_REMOTE_URL,
+            help="where the second service answers (default: REMOTE_URL); empty leaves it out",
         )
 
     def handle(self, *args: object, **options: Any) -> None:
@@ -39,19 +45,24 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Role drill: access tokens live {options['access_lifetime']} s, the staff role is "
             f"removed at {options['demote_after']} s (nothing revoked), one request per lane "
-            f"every {options['cadence']} s."
+            f"every {options['cadence']} s; the second service "
+            + (f"at {options['remote_url']}." if options["remote_url"] else "left out (no URL).")
         )
         # Refusals are the point of the drill; don't log each one as a warning,
         # nor each of its own sign-ins.
         logging.getLogger("django.request").setLevel(logging.ERROR)
         logging.getLogger("axes").setLevel(logging.WARNING)
-        drill = run_role_drill(
-            access_lifetime=options["access_lifetime"],
-            cadence=options["cadence"],
-            demote_after=options["demote_after"],
-            margin=options["margin"],
-            progress=progress,
-        )
+        try:
+            drill = run_role_drill(
+                access_lifetime=options["access_lifetime"],
+                cadence=options["cadence"],
+                demote_after=options["demote_after"],
+                margin=options["margin"],
+                remote_url=options["remote_url"],
+                progress=progress,
+            )
+        except (ValueError, OSError) as e:
+            raise CommandError(f"The role drill could not run: {e}") from e
         self.stdout.write("")
         header = f"{'lane':<16} {'bound':>8} {'honoured after':>15} {'refused after':>14}  why"
         self.stdout.write(header)
