@@ -9,6 +9,10 @@ import base64
 import hashlib
 import hmac
 import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
@@ -18,6 +22,8 @@ from django.core.cache import caches
 from accounts.models import User
 
 PASSWORD = "correct horse battery staple"
+# What the site and the second service share in the tests that run both.
+INGEST_KEY = "the-suites-ingest-key-0123456789abcdef"
 
 
 def make_user(username: str = "alice", *, password: str = PASSWORD, **fields: Any) -> User:
@@ -66,3 +72,36 @@ def hmac_signed(claims: dict, secret: bytes, *, algorithm: str = "HS256", header
     signing_input = f"{b64url(header)}.{b64url(claims)}"
     signature = hmac.new(secret, signing_input.encode(), digest[algorithm]).digest()
     return f"{signing_input}.{b64url(signature)}"
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def http_get(url: str, *, headers: dict[str, str] | None = None) -> HttpAnswer:
+    """A GET to a process on this machine, every status returned rather than raised."""
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback in tests
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return HttpAnswer(response.status, dict(response.headers), response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return HttpAnswer(error.code, dict(error.headers), error.read())
+
+
+def http_post(url: str, data: dict[str, str]) -> HttpAnswer:
+    """A form POST to a process on this machine (the site's token endpoint)."""
+    body = urllib.parse.urlencode(data).encode()
+    request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return HttpAnswer(response.status, dict(response.headers), response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return HttpAnswer(error.code, dict(error.headers), error.read())
