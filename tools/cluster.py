@@ -2,7 +2,8 @@
 Several app instances behind one address, on loopback, for `make cluster` and
 the cluster tests: PostgreSQL (Debian's package, in a private data folder), a
 Redis primary, one replica and three Sentinels, two gunicorn instances of the
-site, and nginx round-robin in front.
+site, the second service (``remote/``), and nginx in front: round-robin over
+the instances, and the second service under ``/remote/``.
 
     python -m tools.cluster start     # runs until Ctrl-C, then stops everything
 """
@@ -10,6 +11,7 @@ site, and nginx round-robin in front.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -33,6 +35,7 @@ from tools.processes import (
     wait_until,
 )
 from tools.redis_server import find_server_binary, server_command
+from tools.remote_service import remote_env
 
 SERVICE = "mymaster"
 DATABASE = "sessions_vs_jwt"
@@ -70,6 +73,8 @@ class Cluster:
     processes: dict[str, Process] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # What the instances and the second service share to send measurements.
+    ingest_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     # ------------------------------------------------------------ addresses
     @property
@@ -84,6 +89,11 @@ class Cluster:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.ports['proxy']}"
 
+    @property
+    def remote_url(self) -> str:
+        """The second service, through the proxy."""
+        return f"{self.url}/remote"
+
     def instance_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
 
@@ -97,6 +107,7 @@ class Cluster:
             "DJANGO_DEBUG": "0",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_LOG_LEVEL": "ERROR",
+            "COMPARISON_INGEST_KEY": self.ingest_key,
             **self.extra_env,
         }
 
@@ -221,6 +232,29 @@ class Cluster:
         for instance in self.instances:
             wait_for_port(self.ports[instance], instance, process=self.processes[instance].popen)
 
+    def start_remote(self) -> None:
+        """
+        The second service, reaching the site through the proxy as any client
+        would: the public keys, and the ingest endpoint for its measurements.
+        It reads revocation markers from the primary it starts with; it does
+        not follow a Sentinel failover (the cluster's failover tests leave it be).
+        """
+        port = self.ports.setdefault("remote", free_loopback_port())
+        self.ports.setdefault("proxy", free_loopback_port())
+        env = remote_env(
+            site_url=self.url,
+            ingest_key=self.ingest_key,
+            redis_url=f"redis://127.0.0.1:{self.ports['redis-primary']}/0",
+            extra={"DJANGO_LOG_LEVEL": "ERROR"},
+        )
+        remote = self._spawn(
+            "remote",
+            gunicorn_command(port=port, workers=1, options=("--timeout", "15"), app="remote.wsgi"),
+            cwd=REPO_ROOT,
+            env=env,
+        )
+        wait_for_port(port, "the second service", process=remote.popen)
+
     def manage(self, *args: str) -> str:
         """Run a management command against the cluster's database and Redis."""
         return subprocess.run(  # noqa: S603
@@ -249,6 +283,16 @@ class Cluster:
         upstreams = "\n".join(
             f"    server 127.0.0.1:{self.ports[name]};" for name in instances or self.instances
         )
+        remote = (
+            f"""
+    location /remote/ {{
+      proxy_pass http://127.0.0.1:{self.ports["remote"]}/;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+    }}"""
+            if "remote" in self.ports
+            else ""
+        )
         conf = self.workdir / f"{name}.conf"
         conf.write_text(
             f"""daemon off;
@@ -272,7 +316,7 @@ http {{
       proxy_pass http://site;
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $remote_addr;
-    }}
+    }}{remote}
   }}
 }}
 """
@@ -288,6 +332,7 @@ http {{
             self.start_postgres()
             self.start_redis()
             self.start_apps()
+            self.start_remote()
             self.start_proxy()
         except BaseException:
             self.stop()
@@ -304,6 +349,7 @@ def main() -> None:
     cluster = Cluster().start()
     names = ", ".join(f"{name} {cluster.instance_url(name)}" for name in cluster.instances)
     print(f"Cluster up: {cluster.url} (instances: {names})")  # noqa: T201
+    print(f"Second service: {cluster.remote_url}/api/jwt/stateless/me/")  # noqa: T201
     print(f"PostgreSQL: {cluster.database_url}; Sentinels: {cluster.sentinels}", flush=True)  # noqa: T201
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
