@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from redis import Redis
 
 from accounts.keys import public_jwks
 from tests.helpers import INGEST_KEY, PASSWORD
@@ -76,12 +77,27 @@ def site_process(redis_server, tmp_path_factory) -> Iterator[SiteProcess]:
 
 
 @pytest.fixture(scope="module")
-def remote(site_process: SiteProcess, redis_server, tmp_path_factory) -> Iterator[str]:
-    """The second service beside the site, with read access to its revocation markers."""
+def revocation_reader(redis_server) -> str:
+    """
+    A Redis URL whose user may GET the site's revocation markers and do
+    nothing else: what SECURITY.md tells a deployment to give the service.
+    """
+    Redis.from_url(redis_server.url).execute_command(
+        "ACL", "SETUSER", "revocation-reader", "on", ">reader-password-0123456789",
+        "resetkeys", "~svj:revocation:*", "resetchannels", "-@all", "+get",
+    )  # fmt: skip
+    return redis_server.url.replace(
+        "redis://", "redis://revocation-reader:reader-password-0123456789@"
+    )
+
+
+@pytest.fixture(scope="module")
+def remote(site_process: SiteProcess, revocation_reader: str, tmp_path_factory) -> Iterator[str]:
+    """The second service beside the site, allowed to read its revocation markers and no more."""
     env = remote_env(
         site_url=site_process.url,
         ingest_key=INGEST_KEY,
-        redis_url=redis_server.url,
+        redis_url=revocation_reader,
         extra={"REMOTE_SHIP_SECONDS": "0.2"},
     )
     log = tmp_path_factory.mktemp("remote") / "remote.log"

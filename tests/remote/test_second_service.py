@@ -19,6 +19,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from django.core.management import call_command
+from redis import Redis
+from redis.exceptions import NoPermissionError
 
 from accounts import keys
 from accounts.lanes import LANES, REMOTE_DENYLIST, REMOTE_STATELESS, remote_lanes
@@ -234,6 +236,36 @@ def test_it_refuses_to_start_with_a_shared_secret_algorithm():
 
     assert result.returncode != 0
     assert "a shared secret, which this service never holds" in result.stderr
+
+
+def test_its_revocation_store_access_is_read_only(revocation_reader):
+    reader = Redis.from_url(revocation_reader)
+
+    with pytest.raises(NoPermissionError):
+        reader.set("svj:revocation:1:auth:revoked-before:1", 0)
+    with pytest.raises(NoPermissionError):
+        reader.get("svj:sessions:1:anything")
+
+
+def test_when_the_revocation_store_is_down_the_denylist_lane_answers_503(site_process, tmp_path):
+    access = token_pair(site_process.url, "alice")["access"]
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        env = remote_env(
+            site_url=site_process.url,
+            ingest_key="",
+            redis_url=f"redis://127.0.0.1:{closed.getsockname()[1]}/0",
+        )
+        with remote_service(env=env, log=tmp_path / "log") as url:
+            denylist = http_get(f"{url}{REMOTE_DENYLIST.path}", headers=bearer_header(access))
+            stateless = http_get(f"{url}{REMOTE_STATELESS.path}", headers=bearer_header(access))
+
+    assert (denylist.status, denylist.json()["code"]) == (
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "store_unavailable",
+    )
+    assert stateless.status == HTTPStatus.OK
 
 
 @pytest.mark.django_db
