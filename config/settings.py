@@ -123,6 +123,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # A file, not :memory:, so that tests with real threads share one database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+# Persistent connections, on every engine and in every mode: a connection per
+# request made the session lane mostly a reconnect (and SQLite re-reads its
+# schema on a new connection's first statement, inside the timed auth step).
+# The health check drops a connection the server closed before it is reused.
+# A ?conn_max_age= in DATABASE_URL wins over DATABASE_CONN_MAX_AGE.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=600))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # ------------------------------------------------------------------ redis
 # One Redis server holds three caches, each on its own alias and key prefix:

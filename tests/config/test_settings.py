@@ -1,5 +1,6 @@
 """The production shape of the settings, read in a fresh interpreter per case."""
 
+import ast
 import json
 import os
 import subprocess
@@ -187,3 +188,27 @@ def test_deploy_check_is_clean_with_production_settings(ssl_redirect: str) -> No
     result = run_django(env, code)
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("secure", [{}, PRODUCTION_ENV], ids=["development", "production"])
+@pytest.mark.parametrize(
+    "database_url", ["sqlite:////tmp/site.sqlite3", "postgres://u:p@db.internal:5432/site"]
+)
+def test_database_connections_persist_and_are_health_checked(secure, database_url) -> None:
+    values = read_settings({**secure, "DATABASE_URL": database_url}, "DATABASES")
+
+    database = ast.literal_eval(values["DATABASES"])["default"]
+    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (600, True)
+
+
+@pytest.mark.parametrize(
+    ("env", "max_age"),
+    [
+        ({"DATABASE_CONN_MAX_AGE": "30"}, 30),
+        ({"DATABASE_URL": "postgres://u:p@db.internal:5432/site?conn_max_age=5"}, 5),
+    ],
+)
+def test_connection_lifetime_comes_from_the_environment(env, max_age) -> None:
+    values = read_settings(env, "DATABASES")
+
+    assert ast.literal_eval(values["DATABASES"])["default"]["CONN_MAX_AGE"] == max_age
