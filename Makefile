@@ -56,7 +56,7 @@ serve: $(STAMP)
 	$(BIN)/python manage.py collectstatic --no-input -v0 && \
 	$(BIN)/python manage.py migrate --no-input && \
 	exec $(BIN)/python -m tools.redis_server $(BIN)/gunicorn config.wsgi \
-		--bind 127.0.0.1:$(PORT) --workers 2 --timeout 15 --graceful-timeout 5
+		--config python:config.gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --timeout 15 --graceful-timeout 5
 
 ## The whole suite, against a real Redis-protocol server and a real headless Chromium.
 test: $(STAMP) migrations-check browser cluster-deps

@@ -20,11 +20,14 @@ from accounts.tokens import STAFF_CLAIM, RefreshToken, UntypedToken
 def stamp_user_claims(token: RefreshToken, user: Any) -> None:
     """
     The claims read from the user row: the name the stateless pages greet the
-    user by, and the role. Claims are readable by anyone holding the token:
-    keep them minimal.
+    user by, the role, and for the playground's accounts that they are
+    demo ones (an observer tells the playground's requests by it, without a
+    query). Claims are readable by anyone holding the token: keep them minimal.
     """
     token["username"] = user.get_username()
     token[STAFF_CLAIM] = user.is_staff
+    if getattr(user, "is_demo", False):
+        token["is_demo"] = True
 
 
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):

@@ -64,6 +64,7 @@ def session_register(*, request: HttpRequest, user: User) -> None:
         "username": user.get_username(),
         "is_active": user.is_active,
         "is_staff": user.is_staff,
+        "is_demo": user.is_demo,
     }
     session_touch(request=request, user_id=user.pk, now=now)
 

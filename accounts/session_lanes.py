@@ -5,10 +5,11 @@ The two session lanes (``accounts.lanes``): who a session cookie says you are.
   then one query for the user row, so a role change or a deactivation is
   seen on the next request.
 * ``snapshot``: the session itself carries the few user fields the pages
-  need (written at login, ``SESSION_USER_SNAPSHOT``): one Redis read and no
-  query. Ending a session is still instant (the key is deleted), but a change
-  to the user row (a new username, staff removed, a deactivation done outside
-  the admin) is not seen until the session is ended or the user logs in again.
+  need (written at login, ``SESSION_USER_SNAPSHOT``: id, username, active,
+  staff and demo flags): one Redis read and no query. Ending a session is
+  still instant (the key is deleted), but a change to the user row (a new
+  username, staff removed, a deactivation done outside the admin) is not
+  seen until the session is ended or the user logs in again.
 
 Both enforce the same idle and absolute timeouts.
 """
@@ -44,6 +45,8 @@ class SnapshotUser:
     username: str
     is_active: bool
     is_staff: bool
+    # Sessions made before the field was snapshotted carry none.
+    is_demo: bool = False
 
     is_authenticated = True
     is_anonymous = False

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ComparisonConfig(AppConfig):
     name = "comparison"
     verbose_name = "Sessions vs JWT comparison"
+
+    def ready(self) -> None:
+        from comparison import checks, signals  # noqa: F401
+
+        signals.connect()

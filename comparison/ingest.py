@@ -148,7 +148,9 @@ def ingest(request: HttpRequest) -> JsonResponse:
     if not settings.COMPARISON_RECORDING:
         return JsonResponse({"stored": 0})
     for sample in samples:
-        recorder.record(path=sample.path, status=sample.status, cost=sample.cost, at=sample.at)
+        recorder.record_measured(
+            at=sample.at, path=sample.path, status=sample.status, cost=sample.cost
+        )
     if dropped:
         RecorderDrop.objects.create(samples=dropped, reason="dropped by the second service")
     return JsonResponse({"stored": len(samples)})

@@ -5,13 +5,14 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from comparison.probe import AuthCost
 from comparison.recorder import recorder
 
 
 class AuthCostMiddleware:
     """
-    Send each request's auth cost back in a ``Server-Timing`` header and hand
-    it to the recorder. Outermost, so it sees the final status code; the cost
+    Send each request's auth cost back in a ``Server-Timing`` header and queue
+    it for the recorder. Outermost, so it sees the final status code; the cost
     itself is measured where authentication happens (``comparison.probe``).
     """
 
@@ -23,9 +24,9 @@ class AuthCostMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        cost = getattr(request, "auth_cost", None)
+        cost: AuthCost | None = getattr(request, "auth_cost", None)
         if cost is not None:
             response["Server-Timing"] = cost.server_timing()
             if settings.COMPARISON_RECORDING:
-                recorder.record(path=request.path, status=response.status_code, cost=cost)
+                recorder.record(request, status=response.status_code, cost=cost)
         return response

@@ -3,10 +3,13 @@ Where measurements are kept, bounded.
 
 * ``AuthSample``: one row per authenticated request, but only the most recent
   ``COMPARISON_RAW_SAMPLES_KEPT``; the revocation analysis reads these.
-* ``AuthRollup``: per minute, lane and outcome: counts and sums. Kept for
+* ``AuthRollup``: per minute, source, lane, outcome and whether the step
+  opened a database connection: counts and sums. Kept for
   ``COMPARISON_RETENTION_DAYS``; the dashboard's totals and timelines.
-* ``LatencyBucket``: per day and lane, a histogram of auth time on fixed
-  log-spaced buckets; the dashboard's percentiles and distribution chart.
+* ``LatencyBucket``: per day and the same keys, a histogram of auth time on
+  fixed log-spaced buckets; the dashboard's percentiles and distribution
+  chart. Keyed by outcome, so an accepted request's percentile never mixes in
+  a refusal's.
 * ``RecorderDrop``: samples that could not be stored, counted, never silent.
 """
 
@@ -14,13 +17,30 @@ from django.db import models
 
 from accounts.lanes import lane_choices
 from accounts.outcomes import Outcome
+from comparison.sources import Source
 
 INSTANCE_HELP = "Which app instance served the request (settings.COMPARISON_INSTANCE_NAME)."
+SOURCE_HELP = "What made the request: live use, the playground, the drill, the benchmark, the soak."
+CONNECTED_HELP = (
+    "The auth step opened the database connection, so its time includes the connection's "
+    "setup: shown apart from the lane's own cost."
+)
+
+
+def source_field() -> models.CharField:
+    return models.CharField(
+        max_length=16, choices=Source.choices, default=Source.LIVE, help_text=SOURCE_HELP
+    )
+
+
+def connected_field() -> models.BooleanField:
+    return models.BooleanField(default=False, help_text=CONNECTED_HELP)
 
 
 class AuthSample(models.Model):
     at = models.DateTimeField(db_index=True)
     instance = models.CharField(max_length=64, default="", help_text=INSTANCE_HELP)
+    source = source_field()
     lane = models.CharField(max_length=16, choices=lane_choices)
     path = models.CharField(max_length=200)
     status = models.PositiveSmallIntegerField()
@@ -31,6 +51,13 @@ class AuthSample(models.Model):
     credential_bytes = models.PositiveIntegerField()
     user_id = models.BigIntegerField(null=True, blank=True)
     credential_id = models.CharField(max_length=16, blank=True)
+    credential_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the accepted credential expires (a token's exp claim): the longest a "
+        "revocation can take on a lane that waits for expiry. Empty for sessions.",
+    )
+    db_connected = connected_field()
 
     class Meta:
         indexes = [
@@ -45,8 +72,10 @@ class AuthSample(models.Model):
 class AuthRollup(models.Model):
     minute = models.DateTimeField()
     instance = models.CharField(max_length=64, default="", help_text=INSTANCE_HELP)
+    source = source_field()
     lane = models.CharField(max_length=16, choices=lane_choices)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    db_connected = connected_field()
     requests = models.PositiveBigIntegerField(default=0)
     auth_us_sum = models.FloatField(default=0)
     redis_round_trips_sum = models.PositiveBigIntegerField(default=0)
@@ -55,9 +84,10 @@ class AuthRollup(models.Model):
 
     class Meta:
         constraints = [
+            # Source first: every read of the dashboard filters by it.
             models.UniqueConstraint(
-                fields=["minute", "instance", "lane", "outcome"],
-                name="rollup_unique_minute_instance_lane_outcome",
+                fields=["source", "minute", "instance", "lane", "outcome", "db_connected"],
+                name="rollup_one_row_per_key",
             )
         ]
 
@@ -68,20 +98,25 @@ class AuthRollup(models.Model):
 class LatencyBucket(models.Model):
     day = models.DateField()
     instance = models.CharField(max_length=64, default="", help_text=INSTANCE_HELP)
+    source = source_field()
     lane = models.CharField(max_length=16, choices=lane_choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    db_connected = connected_field()
     bucket = models.PositiveSmallIntegerField(help_text="Index into comparison.stats.BOUNDS_US.")
     requests = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "instance", "lane", "bucket"],
-                name="latency_unique_day_instance_lane_bucket",
+                fields=[
+                    "source", "day", "instance", "lane", "outcome", "db_connected", "bucket"
+                ],
+                name="latency_one_row_per_key",
             )
-        ]
+        ]  # fmt: skip
 
     def __str__(self) -> str:
-        return f"{self.day} {self.lane} bucket {self.bucket}: {self.requests}"
+        return f"{self.day} {self.lane} {self.outcome} bucket {self.bucket}: {self.requests}"
 
 
 class RecorderDrop(models.Model):
@@ -99,6 +134,12 @@ class DrillRun(models.Model):
     started_at = models.DateTimeField()
     revoked_at = models.DateTimeField()
     access_lifetime_seconds = models.PositiveIntegerField()
+    access_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the drill's access token expired: the bounds of the lanes that wait "
+        "for expiry count from the revocation to this moment.",
+    )
     cadence_seconds = models.FloatField()
     results = models.JSONField(help_text="Per lane: bound, accepted after revoke, time to reject.")
 

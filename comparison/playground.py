@@ -31,8 +31,9 @@ from accounts.models import RevocationEvent, User
 from accounts.serializers import TokenObtainPairSerializer
 from accounts.services import demo_user_create, user_revoke_access, user_set_staff
 from comparison.selectors import ROLE_SOURCE_LABELS
+from comparison.sources import PLAYGROUND_COOKIE
 
-DEMO_COOKIE = "playground-demo"
+DEMO_COOKIE = PLAYGROUND_COOKIE
 DEMO_COOKIE_SALT = "comparison.playground"
 
 

@@ -39,10 +39,13 @@ class AuthCost:
     credential_bytes: int
     credential_id: str
     outcome: str = Outcome.ACCEPTED
+    user: Any = None
     user_id: int | None = None
     auth_us: float = 0.0
     redis_round_trips: int = 0
     db_queries: int = 0
+    # Set by comparison.signals when the step had to open a database connection.
+    db_connected: bool = False
 
     @property
     def accepted(self) -> bool:
@@ -147,5 +150,11 @@ def observe(request: HttpRequest, *, lane: Lane, step: Callable[[], Verdict]) ->
         _current.reset(reset_token)
     cost.outcome = verdict.outcome
     if verdict.accepted:
+        cost.user = verdict.user
         cost.user_id = _user_id(verdict.user)
     return verdict
+
+
+def current_cost() -> AuthCost | None:
+    """The cost of the auth step running on this thread or task, if one is."""
+    return _current.get()

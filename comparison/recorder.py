@@ -1,106 +1,361 @@
 """
-Buffer samples in memory and write them to the database in batches.
+Samples are queued in memory and stored by a writer thread, off the request path.
 
-Recording must not change what it measures, so a request only appends to a
-list; every ``COMPARISON_FLUSH_SIZE`` samples or ``COMPARISON_FLUSH_SECONDS``
-the request that crosses the line writes the batch: raw rows, minute rollups
-and latency buckets, in one transaction. A batch that cannot be written is
-kept for the next try, up to ``COMPARISON_BUFFER_LIMIT`` samples; beyond that
-samples are dropped and counted, and the count is stored with the next batch
-that gets through. Storage does not depend on Redis.
+A request only appends one sample to a bounded queue (``COMPARISON_BUFFER_LIMIT``;
+past it samples are dropped and counted). One daemon thread per process,
+started by the first sample, stores the queue every ``COMPARISON_FLUSH_SECONDS``,
+or as soon as ``COMPARISON_FLUSH_SIZE`` samples wait: raw rows, minute rollups
+and latency buckets, in one transaction. It trims old rows on its own schedule
+(``COMPARISON_TRIM_SECONDS``). What is still queued when the process ends is
+stored then (``atexit``, and gunicorn's ``worker_exit`` in ``config/gunicorn.py``).
+
+One bad sample never stops recording. Samples are sanitised where they are
+made: text loses control characters and is cut to its column, numbers are
+clamped to their column's range. A batch the database still refuses is
+retried row by row, so a row that fails is dropped and counted alone, and
+drops are written in a transaction of their own. Only when the database
+cannot be reached is a batch kept for the next try, within the bound.
+Nothing recording raises ever reaches a request. Storage does not depend on Redis.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import math
+import os
+import re
 import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+    models,
+    transaction,
+)
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 
 from comparison.models import AuthRollup, AuthSample, LatencyBucket, RecorderDrop
 from comparison.probe import AuthCost
+from comparison.sources import Source, credential_expiry, source_of
 from comparison.stats import bucket_of
 
 logger = logging.getLogger(__name__)
 
+# The database cannot be reached or is busy: keep the samples for the next try.
+UNAVAILABLE = (OperationalError, InterfaceError)
 
-@dataclass(frozen=True)
+QUEUE_FULL = "queue full"
+REFUSED = "refused by the database"
+UNMEASURABLE = "could not be turned into a sample"
+
+
+# ------------------------------------------------------------------ sanitising
+# The limits of each column, read from the model once: text lengths, and
+# integer ranges as Django states them for every backend.
+_FIELDS = {field.name: field for field in AuthSample._meta.concrete_fields}
+TEXT_LIMITS = {
+    name: field.max_length
+    for name, field in _FIELDS.items()
+    if isinstance(field, models.CharField) and field.max_length
+}
+INTEGER_RANGES = {
+    name: BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
+    for name, field in _FIELDS.items()
+    if field.get_internal_type() in BaseDatabaseOperations.integer_field_ranges
+}
+# C0 and C1 controls (NUL among them) and lone surrogates: PostgreSQL refuses
+# NUL in text, and none of them belongs in a figure's label.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+LATEST_EXPIRY = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+
+
+def clean_text(name: str, value: object) -> str:
+    text = value if isinstance(value, str) else str(value)
+    limit = TEXT_LIMITS[name]
+    if len(text) <= limit and text.isprintable():
+        return text
+    return _UNPRINTABLE.sub("", text)[:limit]
+
+
+def clamp_integer(name: str, value: int) -> int:
+    low, high = INTEGER_RANGES[name]
+    return min(max(int(value), low), high)
+
+
+def clean_expiry(claim: object) -> datetime | None:
+    """A token's ``exp`` as a datetime every database can store, or None if it is no number."""
+    try:
+        seconds = float(claim)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(seconds):
+        return None
+    return datetime.fromtimestamp(min(max(seconds, 0.0), LATEST_EXPIRY), tz=UTC)
+
+
+@dataclass(frozen=True, slots=True)
 class Sample:
+    """One request's measurement, every value fit for its column."""
+
     at: datetime
+    instance: str
+    source: str
+    lane: str
     path: str
     status: int
-    cost: AuthCost
+    outcome: str
+    auth_us: float
+    redis_round_trips: int
+    db_queries: int
+    credential_bytes: int
+    user_id: int | None
+    credential_id: str
+    credential_expires_at: datetime | None
+    db_connected: bool
+
+    @classmethod
+    def of(cls, request: HttpRequest, *, status: int, cost: AuthCost) -> Sample:
+        """The sample of a request this process served."""
+        return cls.made(
+            at=timezone.now(),
+            source=source_of(request, user=cost.user),
+            path=request.path,
+            status=status,
+            cost=cost,
+            expiry=credential_expiry(request, user=cost.user),
+        )
+
+    @classmethod
+    def made(
+        cls,
+        *,
+        at: datetime,
+        source: str,
+        path: str,
+        status: int,
+        cost: AuthCost,
+        expiry: object = None,
+    ) -> Sample:
+        return cls(
+            at=at,
+            instance=clean_text("instance", settings.COMPARISON_INSTANCE_NAME),
+            source=clean_text("source", source),
+            lane=clean_text("lane", cost.lane),
+            path=clean_text("path", path),
+            status=clamp_integer("status", status),
+            outcome=clean_text("outcome", cost.outcome),
+            auth_us=cost.auth_us if math.isfinite(cost.auth_us) else 0.0,
+            redis_round_trips=clamp_integer("redis_round_trips", cost.redis_round_trips),
+            db_queries=clamp_integer("db_queries", cost.db_queries),
+            credential_bytes=clamp_integer("credential_bytes", cost.credential_bytes),
+            user_id=None if cost.user_id is None else clamp_integer("user_id", cost.user_id),
+            credential_id=clean_text("credential_id", cost.credential_id),
+            credential_expires_at=clean_expiry(expiry),
+            db_connected=cost.db_connected,
+        )
 
 
+# ------------------------------------------------------------------ the queue and its writer
 class SampleRecorder:
-    def __init__(self) -> None:
+    def __init__(self, *, using: str = "default") -> None:
+        self.using = using
         self._lock = threading.Lock()
-        self._buffer: list[Sample] = []
-        self._dropped = 0
-        self._last_flush = time.monotonic()
-        atexit.register(self.flush)
+        # Held while a batch is written, so that two writers never split one queue.
+        self._flush_lock = threading.Lock()
+        self._queue: list[Sample] = []
+        self._dropped: Counter[str] = Counter()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._writer: threading.Thread | None = None
+        self._last_trim = time.monotonic()
+        atexit.register(self.shutdown)
+        # A forked worker starts with an empty queue and no writer of its own yet.
+        os.register_at_fork(after_in_child=self._forget)
 
-    def record(self, *, path: str, status: int, cost: AuthCost, at: datetime | None = None) -> None:
-        """Buffer one sample; ``at`` is now unless it was measured elsewhere (comparison.ingest)."""
-        sample = Sample(at=at or timezone.now(), path=path[:200], status=status, cost=cost)
+    # -------------------------------------------------------------- the request path
+    def record(self, request: HttpRequest, *, status: int, cost: AuthCost) -> None:
+        """Queue one request's sample. Never writes, never waits on a write, never raises."""
+        try:
+            sample = Sample.of(request, status=status, cost=cost)
+        except Exception:
+            logger.exception("Could not make a sample of %s", cost.lane)
+            self._drop(UNMEASURABLE)
+            return
+        self._queue_sample(sample)
+
+    def record_measured(
+        self, *, at: datetime, path: str, status: int, cost: AuthCost, source: str = Source.LIVE
+    ) -> None:
+        """Queue a sample another process measured (``comparison.ingest``), dated when it was."""
+        try:
+            sample = Sample.made(at=at, source=source, path=path, status=status, cost=cost)
+        except Exception:
+            logger.exception("Could not make a sample of %s", cost.lane)
+            self._drop(UNMEASURABLE)
+            return
+        self._queue_sample(sample)
+
+    def _queue_sample(self, sample: Sample) -> None:
         with self._lock:
-            self._buffer.append(sample)
-            due = (
-                len(self._buffer) >= settings.COMPARISON_FLUSH_SIZE
-                or time.monotonic() - self._last_flush >= settings.COMPARISON_FLUSH_SECONDS
-            )
+            if len(self._queue) >= settings.COMPARISON_BUFFER_LIMIT:
+                self._dropped[QUEUE_FULL] += 1
+                return
+            self._queue.append(sample)
+            due = len(self._queue) >= settings.COMPARISON_FLUSH_SIZE
         if due:
-            self.flush()
+            self._wake.set()
+        if self._writer is None and settings.COMPARISON_BACKGROUND_WRITER:
+            self._start_writer()
 
     def pending(self) -> int:
         with self._lock:
-            return len(self._buffer)
+            return len(self._queue)
+
+    def nudge(self) -> None:
+        """Ask the writer to store the queue now rather than at its next turn."""
+        self._wake.set()
+
+    # -------------------------------------------------------------- the writer
+    def _start_writer(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                return
+            self._stopping = False
+            self._writer = threading.Thread(
+                target=self._write_until_stopped, name="comparison-sample-writer", daemon=True
+            )
+            self._writer.start()
+
+    def _write_until_stopped(self) -> None:
+        while not self._stopping:
+            self._wake.wait(settings.COMPARISON_FLUSH_SECONDS)
+            self._wake.clear()
+            # The writer's own connection: drop it if the server closed it or it is too old.
+            close_old_connections()
+            self.flush()
+            if time.monotonic() - self._last_trim >= settings.COMPARISON_TRIM_SECONDS:
+                self.trim()
+        connections.close_all()
+
+    def shutdown(self) -> None:
+        """Stop the writer and store what is queued: at process exit."""
+        writer = self._writer
+        if writer is not None:
+            self._stopping = True
+            self._wake.set()
+            writer.join(timeout=settings.COMPARISON_FLUSH_SECONDS + 30)
+            self._writer = None
+        self.flush()
+
+    def _forget(self) -> None:
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._queue, self._dropped = [], Counter()
+        self._writer, self._stopping = None, False
 
     def discard(self) -> None:
-        """Forget buffered samples (tests start from nothing)."""
+        """Forget queued samples and drops (tests start from nothing)."""
         with self._lock:
-            self._buffer, self._dropped = [], 0
+            self._queue, self._dropped = [], Counter()
 
+    # -------------------------------------------------------------- storing
     def flush(self) -> int:
-        """Write buffered samples; return how many were written."""
-        with self._lock:
-            batch, self._buffer = self._buffer, []
-            dropped, self._dropped = self._dropped, 0
-            self._last_flush = time.monotonic()
-        if not batch and not dropped:
-            return 0
+        """
+        Store what is queued, now, on the calling thread; return how many
+        samples were stored. The writer calls this; so do tests, the drill
+        and process exit. Never raises.
+        """
+        with self._flush_lock:
+            with self._lock:
+                batch, self._queue = self._queue, []
+            stored = self._store(batch) if batch else 0
+            self._store_drops()
+        return stored
+
+    def _store(self, batch: list[Sample]) -> int:
         try:
-            with transaction.atomic():
-                store_batch(batch)
-                if dropped:
-                    RecorderDrop.objects.create(samples=dropped, reason="buffer full")
-        except DatabaseError:
-            logger.exception("Could not store %d auth samples; keeping them", len(batch))
-            self._requeue(batch, dropped)
+            store_batch(batch, using=self.using)
+        except UNAVAILABLE:
+            logger.warning("Database unavailable: %d samples kept for the next try", len(batch))
+            self._requeue(batch)
             return 0
-        return len(batch)
+        except Exception:
+            logger.warning("A batch of %d samples was refused; storing them one by one", len(batch))
+        else:
+            return len(batch)
+        stored = 0
+        for position, sample in enumerate(batch):
+            try:
+                store_batch([sample], using=self.using)
+            except UNAVAILABLE:
+                self._requeue(batch[position:])
+                break
+            except Exception:
+                logger.exception("Dropped one sample the database refused: %r", sample)
+                self._drop(REFUSED)
+            else:
+                stored += 1
+        return stored
 
-    def _requeue(self, batch: list[Sample], dropped: int) -> None:
+    def _requeue(self, batch: list[Sample]) -> None:
         with self._lock:
-            merged = batch + self._buffer
+            queue = batch + self._queue
             limit = settings.COMPARISON_BUFFER_LIMIT
-            self._dropped += dropped + max(0, len(merged) - limit)
-            self._buffer = merged[-limit:]
+            if len(queue) > limit:
+                self._dropped[QUEUE_FULL] += len(queue) - limit
+                queue = queue[-limit:]
+            self._queue = queue
+
+    def _drop(self, reason: str) -> None:
+        with self._lock:
+            self._dropped[reason] += 1
+
+    def _store_drops(self) -> None:
+        """Write drop counts in a transaction of their own: a failed batch cannot undo them."""
+        with self._lock:
+            drops, self._dropped = self._dropped, Counter()
+        if not drops:
+            return
+        try:
+            with transaction.atomic(using=self.using):
+                RecorderDrop.objects.using(self.using).bulk_create(
+                    RecorderDrop(samples=count, reason=reason) for reason, count in drops.items()
+                )
+        except Exception:
+            logger.exception("Could not store the count of %d dropped samples", drops.total())
+            with self._lock:
+                self._dropped.update(drops)
+
+    def trim(self) -> None:
+        """Delete rows past their keeping; the writer does it every ``COMPARISON_TRIM_SECONDS``."""
+        self._last_trim = time.monotonic()
+        try:
+            trim_old_rows(using=self.using)
+        except Exception:
+            logger.exception("Could not trim old samples")
 
 
-# Raw rows are written with one executemany: building 200 model instances and
-# compiling them through the ORM cost more than the requests being measured.
+# Raw rows are written with one executemany: building hundreds of model
+# instances and compiling them through the ORM costs more than the requests
+# being measured.
 RAW_COLUMNS = (
     "at",
     "instance",
+    "source",
     "lane",
     "path",
     "status",
@@ -111,80 +366,105 @@ RAW_COLUMNS = (
     "credential_bytes",
     "user_id",
     "credential_id",
+    "credential_expires_at",
+    "db_connected",
 )
 
 
-def _insert_raw(batch: list[Sample]) -> None:
+def _insert_raw(batch: list[Sample], *, using: str) -> None:
+    connection = connections[using]
     ops = connection.ops
-    fields = {field.name: str(field.column) for field in AuthSample._meta.concrete_fields}
-    columns = ", ".join(ops.quote_name(fields[name]) for name in RAW_COLUMNS)
+    columns = ", ".join(ops.quote_name(str(_FIELDS[name].column)) for name in RAW_COLUMNS)
     table = ops.quote_name(AuthSample._meta.db_table)
     placeholders = ", ".join(["%s"] * len(RAW_COLUMNS))
     # Names come from the model; values travel as parameters.
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    keep = settings.COMPARISON_RAW_SAMPLES_KEPT
-    instance = settings.COMPARISON_INSTANCE_NAME
     rows = [
         (
             ops.adapt_datetimefield_value(sample.at),
-            instance,
-            sample.cost.lane,
+            sample.instance,
+            sample.source,
+            sample.lane,
             sample.path,
             sample.status,
-            sample.cost.outcome,
-            sample.cost.auth_us,
-            sample.cost.redis_round_trips,
-            sample.cost.db_queries,
-            sample.cost.credential_bytes,
-            sample.cost.user_id,
-            sample.cost.credential_id,
+            sample.outcome,
+            sample.auth_us,
+            sample.redis_round_trips,
+            sample.db_queries,
+            sample.credential_bytes,
+            sample.user_id,
+            sample.credential_id,
+            ops.adapt_datetimefield_value(sample.credential_expires_at),
+            sample.db_connected,
         )
         # Rows the trim would delete at once are not written at all.
-        for sample in batch[-keep:]
+        for sample in batch[-settings.COMPARISON_RAW_SAMPLES_KEPT :]
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
 
-@transaction.atomic
-def store_batch(batch: list[Sample]) -> None:
-    """Write one batch: raw rows, rollups, latency buckets, then trim old rows."""
-    _insert_raw(batch)
-    _add_rollups(batch)
-    _add_latency(batch)
-    _trim()
+def store_batch(batch: list[Sample], *, using: str = "default") -> None:
+    """Write one batch in one transaction: raw rows, minute rollups, latency buckets."""
+    with transaction.atomic(using=using):
+        _insert_raw(batch, using=using)
+        _add_rollups(batch, using=using)
+        _add_latency(batch, using=using)
 
 
-def _add_rollups(batch: list[Sample]) -> None:
-    instance = settings.COMPARISON_INSTANCE_NAME
-    groups: dict[tuple[datetime, str, str], list[AuthCost]] = defaultdict(list)
+def _add_rollups(batch: list[Sample], *, using: str) -> None:
+    groups: dict[tuple[datetime, str, str, str, str, bool], list[Sample]] = defaultdict(list)
     for sample in batch:
         minute = sample.at.replace(second=0, microsecond=0)
-        groups[minute, sample.cost.lane, sample.cost.outcome].append(sample.cost)
-    for (minute, lane, outcome), costs in groups.items():
+        group = (minute, sample.instance, sample.source, sample.lane, sample.outcome)
+        groups[(*group, sample.db_connected)].append(sample)
+    for (minute, instance, source, lane, outcome, db_connected), samples in groups.items():
         increments = {
-            "requests": len(costs),
-            "auth_us_sum": sum(cost.auth_us for cost in costs),
-            "redis_round_trips_sum": sum(cost.redis_round_trips for cost in costs),
-            "db_queries_sum": sum(cost.db_queries for cost in costs),
-            "credential_bytes_sum": sum(cost.credential_bytes for cost in costs),
+            "requests": len(samples),
+            "auth_us_sum": sum(sample.auth_us for sample in samples),
+            "redis_round_trips_sum": sum(sample.redis_round_trips for sample in samples),
+            "db_queries_sum": sum(sample.db_queries for sample in samples),
+            "credential_bytes_sum": sum(sample.credential_bytes for sample in samples),
         }
-        key = {"minute": minute, "instance": instance, "lane": lane, "outcome": outcome}
-        increment(AuthRollup, key, increments)
+        key = {
+            "minute": minute,
+            "instance": instance,
+            "source": source,
+            "lane": lane,
+            "outcome": outcome,
+            "db_connected": db_connected,
+        }
+        increment(AuthRollup, key, increments, using=using)
 
 
-def _add_latency(batch: list[Sample]) -> None:
-    counts = Counter(
-        (sample.at.date(), sample.cost.lane, bucket_of(sample.cost.auth_us)) for sample in batch
+def _add_latency(batch: list[Sample], *, using: str) -> None:
+    counts: Counter[tuple[date, str, str, str, str, bool, int]] = Counter(
+        (
+            sample.at.date(),
+            sample.instance,
+            sample.source,
+            sample.lane,
+            sample.outcome,
+            sample.db_connected,
+            bucket_of(sample.auth_us),
+        )
+        for sample in batch
     )
-    instance = settings.COMPARISON_INSTANCE_NAME
-    for (day, lane, bucket), requests in counts.items():
-        key = {"day": day, "instance": instance, "lane": lane, "bucket": bucket}
-        increment(LatencyBucket, key, {"requests": requests})
+    for (day, instance, source, lane, outcome, db_connected, bucket), requests in counts.items():
+        key = {
+            "day": day,
+            "instance": instance,
+            "source": source,
+            "lane": lane,
+            "outcome": outcome,
+            "db_connected": db_connected,
+            "bucket": bucket,
+        }
+        increment(LatencyBucket, key, {"requests": requests}, using=using)
 
 
 def increment(
-    model: type[models.Model], key: dict, increments: dict, *, using: str = "default"
+    model: type[models.Model], key: dict[str, Any], increments: dict[str, Any], *, using: str
 ) -> None:
     """Add to the counters of the row at ``key``, creating it if another writer has not."""
     rows = model._default_manager.using(using)
@@ -198,13 +478,14 @@ def increment(
         rows.filter(**key).update(**updates)
 
 
-def _trim() -> None:
-    newest = AuthSample.objects.order_by("-pk").values_list("pk", flat=True).first()
+def trim_old_rows(*, using: str = "default") -> None:
+    samples = AuthSample.objects.using(using)
+    newest = samples.order_by("-pk").values_list("pk", flat=True).first()
     if newest is not None:
-        AuthSample.objects.filter(pk__lte=newest - settings.COMPARISON_RAW_SAMPLES_KEPT).delete()
+        samples.filter(pk__lte=newest - settings.COMPARISON_RAW_SAMPLES_KEPT).delete()
     horizon = timezone.now() - timedelta(days=settings.COMPARISON_RETENTION_DAYS)
-    AuthRollup.objects.filter(minute__lt=horizon).delete()
-    LatencyBucket.objects.filter(day__lt=horizon.date()).delete()
+    AuthRollup.objects.using(using).filter(minute__lt=horizon).delete()
+    LatencyBucket.objects.using(using).filter(day__lt=horizon.date()).delete()
 
 
 recorder = SampleRecorder()

@@ -3,7 +3,8 @@ Synthetic samples, for measuring the dashboard with a large history behind it.
 
 Used by ``authbench`` on its scratch database (and by ``seed_samples``), never
 mixed into a database whose figures are meant to be real: the rows are marked
-with the path ``/synthetic/``.
+with the path ``/synthetic/``. They stand in for live traffic unless another
+``source`` is given, since the dashboard shows live traffic first.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from accounts import lanes
 from accounts.outcomes import Outcome
 from comparison.models import AuthRollup, AuthSample, LatencyBucket
 from comparison.recorder import increment
+from comparison.sources import Source
 from comparison.stats import bucket_of
 
 SYNTHETIC_PATH = "/synthetic/"
@@ -26,6 +28,7 @@ SYNTHETIC_PATH = "/synthetic/"
 # lane -> (median auth µs, Redis round trips, SQL queries, credential bytes)
 PROFILES = {
     lanes.SESSION.name: (250.0, 1, 1, 42),
+    lanes.SNAPSHOT.name: (120.0, 1, 0, 42),
     lanes.JWT_PAGES.name: (45.0, 0, 0, 300),
     lanes.STATELESS.name: (45.0, 0, 0, 300),
     lanes.LOOKUP.name: (180.0, 0, 1, 300),
@@ -34,7 +37,14 @@ PROFILES = {
 REJECTIONS = [Outcome.EXPIRED, Outcome.MISSING, Outcome.BAD_SIGNATURE]
 
 
-def seed_samples(*, requests: int, days: int = 7, using: str = "default", seed: int = 1) -> int:
+def seed_samples(
+    *,
+    requests: int,
+    days: int = 7,
+    using: str = "default",
+    seed: int = 1,
+    source: Source = Source.LIVE,
+) -> int:
     """Add ``requests`` synthetic samples spread over the last ``days``; return the count."""
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     # History ends where recorded data begins, so no minute is written twice.
@@ -59,11 +69,12 @@ def seed_samples(*, requests: int, days: int = 7, using: str = "default", seed: 
         totals[2] += redis_trips
         totals[3] += queries
         totals[4] += size
-        latency[at.date(), lane, bucket_of(auth_us)] += 1
+        latency[at.date(), lane, outcome, bucket_of(auth_us)] += 1
         if i >= requests - keep_raw:
             raw.append(
                 AuthSample(
                     at=at,
+                    source=source,
                     lane=lane,
                     path=SYNTHETIC_PATH,
                     status=200 if outcome == Outcome.ACCEPTED else 401,
@@ -79,6 +90,7 @@ def seed_samples(*, requests: int, days: int = 7, using: str = "default", seed: 
         (
             AuthRollup(
                 minute=minute,
+                source=source,
                 lane=lane,
                 outcome=outcome,
                 requests=count,
@@ -94,7 +106,7 @@ def seed_samples(*, requests: int, days: int = 7, using: str = "default", seed: 
         batch_size=5000,
     )
     # Days can overlap recorded ones: add to their buckets (a few hundred rows).
-    for (day, lane, bucket), count in latency.items():
-        key = {"day": day, "lane": lane, "bucket": bucket}
+    for (day, lane, outcome, bucket), count in latency.items():
+        key = {"day": day, "source": source, "lane": lane, "outcome": outcome, "bucket": bucket}
         increment(LatencyBucket, key, {"requests": count}, using=using)
     return requests

@@ -328,10 +328,18 @@ ACCOUNTS_AUTH_OBSERVER = "comparison.probe.observe" if measure else ""
 # ------------------------------------------------------------------ comparison
 # Names this app instance in every recorded sample, so figures can be split by instance.
 COMPARISON_INSTANCE_NAME = env("INSTANCE_NAME", default=socket.gethostname())
+# What this process's requests are (comparison.sources): the benchmark and the
+# soak start the site with theirs, so their traffic never counts as live.
+COMPARISON_SAMPLE_SOURCE = env("COMPARISON_SAMPLE_SOURCE", default="live")
 # Every authenticated request is measured; recording stores the measurements.
 COMPARISON_RECORDING = env.bool("COMPARISON_RECORDING", default=True)
+# Requests only queue samples (at most COMPARISON_BUFFER_LIMIT); a writer thread
+# per process stores them every FLUSH_SECONDS, or once FLUSH_SIZE are queued,
+# and trims old rows every TRIM_SECONDS. Tests switch the thread off and flush.
+COMPARISON_BACKGROUND_WRITER = True
 COMPARISON_FLUSH_SIZE = env.int("COMPARISON_FLUSH_SIZE", default=1000)
 COMPARISON_FLUSH_SECONDS = env.float("COMPARISON_FLUSH_SECONDS", default=2.0)
+COMPARISON_TRIM_SECONDS = env.float("COMPARISON_TRIM_SECONDS", default=60.0)
 COMPARISON_BUFFER_LIMIT = env.int("COMPARISON_BUFFER_LIMIT", default=50_000)
 COMPARISON_RAW_SAMPLES_KEPT = env.int("COMPARISON_RAW_SAMPLES_KEPT", default=100_000)
 COMPARISON_RETENTION_DAYS = env.int("COMPARISON_RETENTION_DAYS", default=14)

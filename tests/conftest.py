@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -70,8 +70,8 @@ def redis_server() -> Iterator[RedisUnderTest]:
             CACHES=caches,
             REDIS_URL=url,
             PASSWORD_HASHERS=fast_hashers,
-            # Each sample is stored by the request that made it, inside the test.
-            COMPARISON_FLUSH_SIZE=1,
+            # No writer thread: a test stores the queued samples itself (flush_samples).
+            COMPARISON_BACKGROUND_WRITER=False,
         ):
             yield RedisUnderTest(url=url, server=server)
     finally:
@@ -114,6 +114,15 @@ def _fresh_recorder() -> Iterator[None]:
     recorder.discard()
     yield
     recorder.discard()
+
+
+@pytest.fixture
+def flush_samples() -> Callable[[], int]:
+    """
+    Store the samples requests have queued, now, on the test's thread: what the
+    writer thread does on its own schedule. Returns how many were stored.
+    """
+    return recorder.flush
 
 
 @pytest.fixture

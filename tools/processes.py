@@ -105,8 +105,10 @@ def gunicorn_command(
     interpreter's gunicorn on loopback, on ``port`` or on the inherited
     socket ``fd`` (``loopback_listener``); run it from ``REPO_ROOT``.
     """
+    # The site's workers store their queued samples when gunicorn stops them.
+    site_config = ("--config", "python:config.gunicorn") if app == "config.wsgi" else ()
     return [
-        sys.executable, "-m", "gunicorn", app,
+        sys.executable, "-m", "gunicorn", app, *site_config,
         "--bind", f"fd://{fd}" if fd is not None else f"127.0.0.1:{port}",
         "--workers", str(workers),
         *options,

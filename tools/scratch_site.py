@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 
+from comparison.sources import Source
 from tools.processes import (
     REPO_ROOT,
     end_process,
@@ -65,8 +66,10 @@ class Served:
 
 
 @contextmanager
-def gunicorn(*, database: Path, recording: bool, workers: int) -> Iterator[Served]:
-    """The site under gunicorn on a free loopback port."""
+def gunicorn(
+    *, database: Path, recording: bool, workers: int, source: Source = Source.BENCH
+) -> Iterator[Served]:
+    """The site under gunicorn on a free loopback port; its samples are marked ``source``."""
     port = free_loopback_port()
     env = {
         **os.environ,
@@ -75,6 +78,7 @@ def gunicorn(*, database: Path, recording: bool, workers: int) -> Iterator[Serve
         "DJANGO_DEBUG": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "COMPARISON_RECORDING": "1" if recording else "0",
+        "COMPARISON_SAMPLE_SOURCE": source,
         # Long enough that no token expires during the run.
         "JWT_ACCESS_LIFETIME_SECONDS": "7200",
         "DJANGO_LOG_LEVEL": "ERROR",

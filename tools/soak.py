@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from accounts import lanes
 from accounts.lanes import Credential, site_lanes
 from accounts.models import User
+from comparison.sources import Source
 from tools.scratch_site import BENCH_DB, PASSWORD, gunicorn, scratch_database
 from tools.site_client import Answer, SiteClient
 
@@ -133,7 +134,9 @@ def run_soak(
             for number in range(int(seconds / revoke_every) + 1)
         ]
         users.create_superuser(username="soak-admin", password=PASSWORD)
-        server = stack.enter_context(gunicorn(database=database, recording=True, workers=workers))
+        server = stack.enter_context(
+            gunicorn(database=database, recording=True, workers=workers, source=Source.SOAK)
+        )
         SiteClient(server.url).get("/api/ping/")
         memory_start = server.worker_rss_kib()
         deadline = time.monotonic() + seconds

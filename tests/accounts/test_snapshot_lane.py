@@ -13,7 +13,10 @@ from tests.helpers import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_snapshot_lane_answers_from_the_session_alone(session_client: Client, user) -> None:
+def test_snapshot_lane_answers_from_the_session_alone(
+    session_client: Client, user, flush_samples
+) -> None:
+    flush_samples()
     AuthSample.objects.all().delete()
 
     response = session_client.get(reverse("api:snapshot-me"))
@@ -21,6 +24,7 @@ def test_snapshot_lane_answers_from_the_session_alone(session_client: Client, us
     assert response.status_code == HTTPStatus.OK
     assert response.json()["lane"] == "snapshot"
     assert response.json()["user"] == {"id": user.pk, "username": "alice"}
+    flush_samples()
     sample = AuthSample.objects.get()
     assert (sample.lane, sample.outcome, sample.redis_round_trips, sample.db_queries) == (
         "snapshot",
@@ -30,16 +34,17 @@ def test_snapshot_lane_answers_from_the_session_alone(session_client: Client, us
     )
 
 
-def test_snapshot_lane_without_a_cookie_asks_for_credentials(client: Client) -> None:
+def test_snapshot_lane_without_a_cookie_asks_for_credentials(client: Client, flush_samples) -> None:
     response = client.get(reverse("api:snapshot-me"))
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert response.json()["code"] == "not_authenticated"
+    flush_samples()
     assert AuthSample.objects.get().outcome == "missing"
 
 
 def test_revoked_session_is_refused_by_the_snapshot_lane_at_once(
-    session_client: Client, user
+    session_client: Client, user, flush_samples
 ) -> None:
     user_revoke_access(user=user, actor=None)
 
@@ -47,6 +52,7 @@ def test_revoked_session_is_refused_by_the_snapshot_lane_at_once(
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert response.json()["code"] == "session_not_found"
+    flush_samples()
     assert AuthSample.objects.filter(lane="snapshot").get().outcome == "not_found"
 
 

@@ -6,7 +6,7 @@ from http import HTTPStatus
 import jwt
 import pytest
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -28,11 +28,15 @@ def only_sample() -> AuthSample:
     return AuthSample.objects.get()
 
 
-def test_session_lane_costs_one_redis_round_trip_and_one_query(session_client: Client) -> None:
+def test_session_lane_costs_one_redis_round_trip_and_one_query(
+    session_client: Client, flush_samples
+) -> None:
+    flush_samples()
     AuthSample.objects.all().delete()
 
     response = session_client.get(reverse("accounts:session-profile"))
 
+    flush_samples()
     sample = only_sample()
     assert (sample.lane, sample.outcome) == ("session", "accepted")
     assert (sample.redis_round_trips, sample.db_queries) == (1, 1)
@@ -44,11 +48,15 @@ def test_session_lane_costs_one_redis_round_trip_and_one_query(session_client: C
 
 
 @pytest.mark.parametrize(("lane", "costs"), EXPECTED_COSTS.items())
-def test_each_jwt_lane_costs_its_round_trips_and_queries(api_client, token_pair, lane, costs):
+def test_each_jwt_lane_costs_its_round_trips_and_queries(
+    api_client, token_pair, lane, costs, flush_samples
+):
+    flush_samples()
     AuthSample.objects.all().delete()
 
     api_client.get(reverse(f"api:{lane}-me"), **bearer(token_pair["access"]))
 
+    flush_samples()
     sample = only_sample()
     assert (sample.lane, sample.outcome) == (lane, "accepted")
     assert (sample.redis_round_trips, sample.db_queries) == costs
@@ -56,15 +64,17 @@ def test_each_jwt_lane_costs_its_round_trips_and_queries(api_client, token_pair,
     assert sample.user_id is not None
 
 
-def test_jwt_pages_verify_without_any_lookup(user, client: Client) -> None:
+def test_jwt_pages_verify_without_any_lookup(user, client: Client, flush_samples) -> None:
     client.post(
         reverse("accounts:jwt-login"),
         {"username": "alice", "password": PASSWORD},
     )
+    flush_samples()
     AuthSample.objects.all().delete()
 
     client.get(reverse("accounts:jwt-profile"))
 
+    flush_samples()
     sample = only_sample()
     assert (sample.lane, sample.outcome, sample.redis_round_trips, sample.db_queries) == (
         "jwt_pages",
@@ -91,12 +101,15 @@ def test_each_page_shows_its_own_receipt(session_client: Client) -> None:
         ("Bearer not-a-jwt", "malformed"),
     ],
 )
-def test_rejections_record_their_reason(api_client: APIClient, header: str, reason: str) -> None:
+def test_rejections_record_their_reason(
+    api_client: APIClient, header: str, reason: str, flush_samples
+) -> None:
     kwargs = {"HTTP_AUTHORIZATION": header} if header else {}
 
     response = api_client.get(reverse("api:stateless-me"), **kwargs)
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
+    flush_samples()
     assert only_sample().outcome == reason
 
 
@@ -119,39 +132,52 @@ def _resigned(token: str, *, foreign_key: bool = False, **changes) -> str:
         ({"exp": 1_000_000_000}, "expired"),
     ],
 )
-def test_jwt_rejections_are_told_apart(api_client, token_pair, changes, reason) -> None:
+def test_jwt_rejections_are_told_apart(
+    api_client, token_pair, changes, reason, flush_samples
+) -> None:
     token = _resigned(token_pair["access"], **changes)
 
     response = api_client.get(reverse("api:stateless-me"), **bearer(token))
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
+    flush_samples()
     assert only_sample().outcome == reason
 
 
-def test_revoked_and_inactive_refusals_are_recorded_apart(api_client, token_pair, user) -> None:
+def test_revoked_and_inactive_refusals_are_recorded_apart(
+    api_client, token_pair, user, flush_samples
+) -> None:
     user_revoke_access(user=user, actor=None)
     api_client.get(reverse("api:denylist-me"), **bearer(token_pair["access"]))
     user.is_active = False
     user.save()
     api_client.get(reverse("api:lookup-me"), **bearer(token_pair["access"]))
 
+    flush_samples()
     outcomes = dict(AuthSample.objects.values_list("lane", "outcome"))
     assert outcomes == {"denylist": "revoked", "lookup": "inactive"}
 
 
-def test_ended_session_is_recorded_as_not_found(session_client: Client, user) -> None:
+def test_ended_session_is_recorded_as_not_found(
+    session_client: Client, user, flush_samples
+) -> None:
     user_revoke_access(user=user, actor=None)
+    flush_samples()
     AuthSample.objects.all().delete()
 
     session_client.get(reverse("accounts:session-home"))
 
+    flush_samples()
     assert only_sample().outcome == "not_found"
 
 
-def test_samples_roll_up_into_minutes_and_latency_buckets(api_client, token_pair) -> None:
+def test_samples_roll_up_into_minutes_and_latency_buckets(
+    api_client, token_pair, flush_samples
+) -> None:
     for _ in range(3):
         api_client.get(reverse("api:stateless-me"), **bearer(token_pair["access"]))
 
+    flush_samples()
     rollup = AuthRollup.objects.get(lane="stateless")
     assert (rollup.outcome, rollup.requests, rollup.redis_round_trips_sum) == ("accepted", 3, 0)
     assert (
@@ -159,42 +185,48 @@ def test_samples_roll_up_into_minutes_and_latency_buckets(api_client, token_pair
     )
 
 
-def test_raw_samples_are_bounded(api_client, token_pair, settings) -> None:
+def test_raw_samples_are_bounded(api_client, token_pair, settings, flush_samples) -> None:
     settings.COMPARISON_RAW_SAMPLES_KEPT = 2
     for _ in range(5):
         api_client.get(reverse("api:stateless-me"), **bearer(token_pair["access"]))
 
+    flush_samples()
     assert AuthSample.objects.count() == 2
     assert AuthRollup.objects.get().requests == 5
 
 
-def test_recording_off_stores_nothing_but_still_measures(api_client, token_pair, settings) -> None:
+def test_recording_off_stores_nothing_but_still_measures(
+    api_client, token_pair, settings, flush_samples
+) -> None:
     settings.COMPARISON_RECORDING = False
 
     response = api_client.get(reverse("api:stateless-me"), **bearer(token_pair["access"]))
 
     assert "auth;dur=" in response["Server-Timing"]
+    assert flush_samples() == 0
     assert not AuthSample.objects.exists()
 
 
 def test_a_failed_write_keeps_samples_and_counts_what_overflows(
-    api_client, token_pair, settings, monkeypatch
+    api_client, token_pair, settings, monkeypatch, flush_samples
 ) -> None:
     settings.COMPARISON_BUFFER_LIMIT = 2
 
-    def broken(batch):
-        raise DatabaseError("disk full")
+    def unreachable(batch, *, using):
+        raise OperationalError("disk I/O error")
 
-    monkeypatch.setattr("comparison.recorder.store_batch", broken)
     for _ in range(3):
         response = api_client.get(reverse("api:stateless-me"), **bearer(token_pair["access"]))
         assert response.status_code == HTTPStatus.OK
+    monkeypatch.setattr("comparison.recorder.store_batch", unreachable)
+    assert flush_samples() == 0
     monkeypatch.undo()
 
     assert recorder.pending() == 2
-    assert recorder.flush() == 2
-    assert AuthSample.objects.count() == 2
+    # Counted in a transaction of its own, while the batch could not be written.
     assert RecorderDrop.objects.get().samples == 1
+    assert flush_samples() == 2
+    assert AuthSample.objects.count() == 2
 
 
 @pytest.fixture
@@ -207,8 +239,9 @@ def redis_down(settings) -> None:
 
 
 def test_redis_outage_gives_503_in_the_session_area_and_is_recorded(
-    session_client: Client, redis_down
+    session_client: Client, redis_down, flush_samples
 ) -> None:
+    flush_samples()
     AuthSample.objects.all().delete()
 
     response = session_client.get(reverse("accounts:session-home"))
@@ -216,44 +249,56 @@ def test_redis_outage_gives_503_in_the_session_area_and_is_recorded(
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response["Retry-After"] == "5"
     assert b"A data store is not answering" in response.content
+    flush_samples()
     sample = AuthSample.objects.get(lane="session")
     assert (sample.outcome, sample.status) == ("store_unavailable", HTTPStatus.SERVICE_UNAVAILABLE)
 
 
-def test_redis_outage_gives_503_on_the_denylist_lane_only(api_client, token_pair, redis_down):
+def test_redis_outage_gives_503_on_the_denylist_lane_only(
+    api_client, token_pair, redis_down, flush_samples
+):
     denylist = api_client.get(reverse("api:denylist-me"), **bearer(token_pair["access"]))
     stateless = api_client.get(reverse("api:stateless-me"), **bearer(token_pair["access"]))
 
     assert denylist.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert denylist.json()["code"] == "store_unavailable"
     assert stateless.status_code == HTTPStatus.OK
+    flush_samples()
     outcomes = dict(AuthSample.objects.values_list("lane", "outcome"))
     assert outcomes == {"denylist": "store_unavailable", "stateless": "accepted"}
 
 
-def test_session_json_lane_costs_the_same_as_the_session_pages(session_client: Client) -> None:
+def test_session_json_lane_costs_the_same_as_the_session_pages(
+    session_client: Client, flush_samples
+) -> None:
+    flush_samples()
     AuthSample.objects.all().delete()
 
     response = session_client.get(reverse("api:session-me"))
 
     assert response.status_code == HTTPStatus.OK
     assert response.json()["user"]["username"] == "alice"
+    flush_samples()
     sample = only_sample()
     assert (sample.lane, sample.redis_round_trips, sample.db_queries) == ("session", 1, 1)
 
 
-def test_the_baseline_endpoint_has_no_auth_step(client: Client) -> None:
+def test_the_baseline_endpoint_has_no_auth_step(client: Client, flush_samples) -> None:
     response = client.get(reverse("api:ping"))
 
     assert response.json() == {"ok": True}
     assert "Server-Timing" not in response
+    assert flush_samples() == 0
     assert not AuthSample.objects.exists()
 
 
-def test_a_token_naming_a_non_numeric_user_is_measured_without_error(api_client, token_pair):
+def test_a_token_naming_a_non_numeric_user_is_measured_without_error(
+    api_client, token_pair, flush_samples
+):
     token = _resigned(token_pair["access"], user_id="not-a-number")
 
     response = api_client.get(reverse("api:stateless-me"), **bearer(token))
 
     assert response.status_code == HTTPStatus.OK
+    flush_samples()
     assert only_sample().user_id is None

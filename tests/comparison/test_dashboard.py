@@ -43,7 +43,7 @@ def test_dashboard_shows_what_browsing_recorded(
 
 
 def test_revocation_table_counts_acceptances_and_first_refusal(
-    session_client: Client, api_client: APIClient, token_pair, user
+    session_client: Client, api_client: APIClient, token_pair, user, flush_samples
 ) -> None:
     access = bearer(token_pair["access"])
     session_client.get(reverse("accounts:session-home"))
@@ -56,6 +56,7 @@ def test_revocation_table_counts_acceptances_and_first_refusal(
         api_client.get(reverse("api:stateless-me"), **access)
         api_client.get(reverse("api:stateless-me"), **access)
         api_client.get(reverse("api:denylist-me"), **access)
+    flush_samples()
 
     outcomes = {row.lane: row for row in selectors.revocation_outcomes(event=event)}
     assert outcomes["session"].accepted_after == 0

@@ -47,7 +47,7 @@ def send(body, *, key: str | None = KEY):
     )
 
 
-def test_a_batch_is_stored_with_outcomes_mapped_from_the_codes() -> None:
+def test_a_batch_is_stored_with_outcomes_mapped_from_the_codes(flush_samples) -> None:
     at = time.time() - 30
     response = send(
         {
@@ -71,6 +71,7 @@ def test_a_batch_is_stored_with_outcomes_mapped_from_the_codes() -> None:
 
     assert response.status_code == HTTPStatus.OK
     assert response.json() == {"stored": 5}
+    flush_samples()
     rows = list(AuthSample.objects.order_by("pk").values_list("lane", "outcome", "status"))
     assert rows == [
         ("remote_stateless", "accepted", 200),
@@ -91,11 +92,12 @@ def test_the_senders_dropped_samples_are_counted_not_lost() -> None:
 
 
 @pytest.mark.parametrize("key", [None, "", "wrong", KEY[:-1], KEY + "x"])
-def test_without_the_right_key_nothing_is_stored(key) -> None:
+def test_without_the_right_key_nothing_is_stored(key, flush_samples) -> None:
     response = send({"samples": [sample()]}, key=key)
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert response.json()["code"] == "ingest_key_wrong"
+    assert flush_samples() == 0
     assert not AuthSample.objects.exists()
 
 
@@ -114,13 +116,14 @@ def test_only_post_is_answered() -> None:
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
 
 
-def test_a_batch_larger_than_the_bound_is_refused_whole(settings) -> None:
+def test_a_batch_larger_than_the_bound_is_refused_whole(settings, flush_samples) -> None:
     settings.COMPARISON_INGEST_MAX_BATCH = 3
 
     response = send({"samples": [sample() for _ in range(4)]})
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["code"] == "bad_batch"
+    assert flush_samples() == 0
     assert not AuthSample.objects.exists()
 
 
@@ -151,11 +154,12 @@ def test_a_batch_larger_than_the_bound_is_refused_whole(settings) -> None:
     ],
     ids=lambda change: next(iter(change)),
 )
-def test_a_sample_out_of_bounds_refuses_the_whole_batch(change) -> None:
+def test_a_sample_out_of_bounds_refuses_the_whole_batch(change, flush_samples) -> None:
     response = send({"samples": [sample(), sample(**change)]})
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["code"] == "bad_batch"
+    assert flush_samples() == 0
     assert not AuthSample.objects.exists()
 
 
@@ -177,8 +181,9 @@ def test_a_malformed_body_is_a_clear_400(body) -> None:
     assert response.json()["code"] == "bad_batch"
 
 
-def test_ingested_lanes_appear_on_the_dashboard() -> None:
+def test_ingested_lanes_appear_on_the_dashboard(flush_samples) -> None:
     send({"samples": [sample(), sample(lane="remote_denylist", path="/api/jwt/denylist/me/")]})
+    flush_samples()
 
     response = Client().get(reverse("comparison:dashboard"))
 

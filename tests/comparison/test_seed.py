@@ -25,8 +25,9 @@ def test_seeded_history_is_counted_everywhere_and_kept_bounded(settings, client:
     assert b"5000 requests recorded" in response.content
 
 
-def test_seeding_ends_where_recorded_history_begins(session_client: Client) -> None:
+def test_seeding_ends_where_recorded_history_begins(session_client: Client, flush_samples) -> None:
     session_client.get(reverse("accounts:session-home"))
+    flush_samples()
     recorded_rows = AuthRollup.objects.count()
     recorded_requests = AuthRollup.objects.aggregate(total=Sum("requests"))["total"]
     earliest = AuthRollup.objects.order_by("minute").first().minute

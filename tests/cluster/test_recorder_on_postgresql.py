@@ -1,0 +1,68 @@
+"""
+One bad sample never stops recording, on PostgreSQL too: it refuses a NUL in
+text and an integer beyond its column where SQLite would not, in one failing
+transaction that takes its batch with it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+
+from comparison.models import AuthRollup, AuthSample, RecorderDrop
+from comparison.probe import AuthCost
+from comparison.recorder import REFUSED, SampleRecorder
+
+
+def _cost(*, user_id: int | None = 7) -> AuthCost:
+    return AuthCost(lane="session", credential_bytes=42, credential_id="ab" * 8, user_id=user_id)
+
+
+@pytest.fixture
+def recorder(postgresql, django_db_blocker):
+    recorder = SampleRecorder(using=postgresql)
+    with django_db_blocker.unblock():
+        yield recorder
+        for model in (AuthSample, AuthRollup, RecorderDrop):
+            model.objects.using(postgresql).all().delete()
+
+
+def test_poisoned_sample_is_sanitised_and_stored_on_postgresql(recorder, postgresql) -> None:
+    requests = RequestFactory()
+
+    recorder.record(requests.get("/admin/%00%01"), status=302, cost=_cost())
+    recorder.record(requests.get("/session/"), status=200, cost=_cost(user_id=2**70))
+
+    assert recorder.flush() == 2
+    stored = AuthSample.objects.using(postgresql).order_by("pk")
+    assert list(stored.values_list("path", "user_id")) == [
+        ("/admin/", 7),
+        ("/session/", 2**63 - 1),
+    ]
+    assert not RecorderDrop.objects.using(postgresql).exists()
+
+
+@pytest.mark.parametrize(
+    ("sanitiser", "path", "user_id"),
+    [("clean_text", "/admin/%00", 7), ("clamp_integer", "/session/", 2**70)],
+    ids=["nul-in-text", "integer-beyond-bigint"],
+)
+def test_poisoned_row_that_still_fails_on_postgresql_is_dropped_alone_and_counted(
+    recorder, postgresql, monkeypatch, sanitiser: str, path: str, user_id: int
+) -> None:
+    requests = RequestFactory()
+    recorder.record(requests.get("/session/"), status=200, cost=_cost())
+    # A sanitiser that misses a case: this one row reaches PostgreSQL unfit.
+    monkeypatch.setattr(f"comparison.recorder.{sanitiser}", lambda name, value: value)
+    recorder.record(requests.get(path), status=200, cost=_cost(user_id=user_id))
+    monkeypatch.undo()
+    recorder.record(requests.get("/session/"), status=200, cost=_cost())
+
+    assert recorder.flush() == 2
+
+    assert AuthSample.objects.using(postgresql).count() == 2
+    drop = RecorderDrop.objects.using(postgresql).get()
+    assert (drop.samples, drop.reason) == (1, REFUSED)
+    recorder.record(requests.get("/session/"), status=200, cost=_cost())
+    assert recorder.flush() == 1
+    assert AuthRollup.objects.using(postgresql).get().requests == 3
