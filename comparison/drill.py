@@ -5,7 +5,8 @@ A fresh user signs in on every lane; one request per lane is made at a steady
 cadence; the user is revoked through the same service as the admin action;
 requests go on until every lane has refused (or its promised bound has
 passed). Requests run in-process through the whole middleware stack against
-the real Redis and database, and are recorded like any others.
+the real Redis and database, and are recorded as the drill's samples
+(``comparison.sources``), apart from live traffic.
 """
 
 from __future__ import annotations
@@ -14,27 +15,30 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.lanes import Credential, site_lanes
+from accounts.lanes import BY_NAME, Credential, site_lanes
 from accounts.models import RevocationEvent, User
 from accounts.outcomes import Outcome
 from accounts.serializers import TokenObtainPairSerializer
 from accounts.services import user_revoke_access
+from accounts.tokens import AccessToken
 from comparison.models import DrillRun
 from comparison.recorder import recorder
-from comparison.selectors import revocation_bounds
+from comparison.selectors import promised_bound
+from comparison.sources import Source, sampled_as
 
 
 @dataclass
 class LaneProgress:
     lane: str
-    bound_seconds: float
+    bound_seconds: float | None = None
     accepted_after: int = 0
     first_rejection_seconds: float | None = None
     reason: str = ""
@@ -43,7 +47,7 @@ class LaneProgress:
     def settled(self, since_revoke: float, margin: float) -> bool:
         if self.first_rejection_seconds is not None:
             return True
-        return since_revoke > self.bound_seconds + margin
+        return self.bound_seconds is not None and since_revoke > self.bound_seconds + margin
 
     def as_result(self) -> dict:
         return {
@@ -60,12 +64,15 @@ def site_client() -> Client:
     return Client(HTTP_HOST=(hosts or ["localhost"])[0].lstrip("."))
 
 
-def _signed_in_clients(user: User, password: str, access_lifetime: int) -> dict[str, tuple]:
-    """One client per lane, each holding that lane's credential; lane name -> (client, headers)."""
-    refresh = TokenObtainPairSerializer.get_token(user)
-    access = refresh.access_token
+def _access_token(user: User, lifetime: int) -> AccessToken:
+    access = cast(AccessToken, TokenObtainPairSerializer.get_token(user).access_token)
     # The drill's own, short lifetime, so that expiry arrives within the drill.
-    access.set_exp(lifetime=timedelta(seconds=access_lifetime))
+    access.set_exp(lifetime=timedelta(seconds=lifetime))
+    return access
+
+
+def _signed_in_clients(user: User, password: str, access: AccessToken) -> dict[str, tuple]:
+    """One client per lane, each holding that lane's credential; lane name -> (client, headers)."""
     clients = {}
     for lane in site_lanes():
         client, headers = site_client(), {}
@@ -95,12 +102,34 @@ def run_drill(
     user = User.objects.create_user(
         username=f"drill-{started_at:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", password=password
     )
-    clients = _signed_in_clients(user, password, access_lifetime)
-    bounds = revocation_bounds(access_lifetime=access_lifetime)
-    lanes = {
-        lane.name: LaneProgress(lane=lane.name, bound_seconds=bounds[lane.name])
-        for lane in site_lanes()
-    }
+    with sampled_as(Source.DRILL):
+        return _drill(
+            user,
+            password,
+            started_at=started_at,
+            access_lifetime=access_lifetime,
+            cadence=cadence,
+            revoke_after=revoke_after,
+            margin=margin,
+            progress=progress,
+        )
+
+
+def _drill(
+    user: User,
+    password: str,
+    *,
+    started_at: datetime,
+    access_lifetime: int,
+    cadence: float,
+    revoke_after: float,
+    margin: float,
+    progress: Callable[[float, dict[str, LaneProgress], bool], None],
+) -> DrillRun:
+    access = _access_token(user, access_lifetime)
+    expires_at = datetime.fromtimestamp(access["exp"], tz=UTC)
+    clients = _signed_in_clients(user, password, access)
+    lanes = {lane.name: LaneProgress(lane=lane.name) for lane in site_lanes()}
     paths = {lane.name: lane.path for lane in site_lanes()}
     event: RevocationEvent | None = None
     revoked_clock = 0.0
@@ -110,6 +139,10 @@ def run_drill(
         if event is None and tick - start >= revoke_after:
             event = user_revoke_access(user=user, actor=None, reason=RevocationEvent.Reason.DRILL)
             revoked_clock = time.monotonic()
+            for name, state in lanes.items():
+                state.bound_seconds = promised_bound(
+                    lane=BY_NAME[name], expires_at=expires_at, revoked_at=event.created_at
+                )
         for lane, (client, headers) in clients.items():
             response = client.get(paths[lane], **headers)
             outcome = response.wsgi_request.auth_cost.outcome
@@ -130,11 +163,13 @@ def run_drill(
         ):
             break
         time.sleep(max(0.0, cadence - (time.monotonic() - tick)))
+    # A command, not a request: it may wait for its own samples to be stored.
     recorder.flush()
     return DrillRun.objects.create(
         started_at=started_at,
         revoked_at=event.created_at,
         access_lifetime_seconds=access_lifetime,
+        access_expires_at=expires_at,
         cadence_seconds=cadence,
         results={lane: state.as_result() for lane, state in lanes.items()},
     )

@@ -140,7 +140,8 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
     guide_page = PAGES_BY_SLUG.get(slug)
     if guide_page is None:
         raise Http404("No such guide page.")
-    summaries = {summary.lane: summary for summary in selectors.lane_summaries()}
+    # Live traffic only, over accepted requests: what a reader's own visit would see.
+    summaries = {figures.lane: figures for figures in selectors.lane_figures()}
     context = {
         "page": guide_page,
         "pages": PAGES,

@@ -44,6 +44,7 @@ from accounts.services import user_set_staff
 from comparison.drill import site_client
 from comparison.models import RoleDrillRun
 from comparison.recorder import recorder
+from comparison.sources import Source, sampled_as
 
 ROLE_REFUSED = "Role refused (role_required)"
 
@@ -178,6 +179,7 @@ def _lane_calls(
     return calls
 
 
+@sampled_as(Source.DRILL)
 def run_role_drill(
     *,
     access_lifetime: int = 20,

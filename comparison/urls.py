@@ -7,6 +7,7 @@ app_name = "comparison"
 urlpatterns = [
     path("comparison/", views.dashboard, name="dashboard"),
     path("comparison/ingest/", ingest.ingest, name="ingest"),
+    path("comparison/figures.json", views.FiguresView.as_view(), name="figures"),
     path("playground/", playground.playground, name="playground"),
     path("playground/session/login/", playground.session_login, name="playground-session-login"),
     path("playground/session/logout/", playground.session_logout, name="playground-session-logout"),

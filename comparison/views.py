@@ -1,37 +1,115 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The dashboard, as a page and as data (``figures.json``): the same figures, the same filters."""
 
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.settings import api_settings
+
+from accounts.api import ErrorSerializer
 from comparison import charts, selectors
 from comparison.recorder import recorder
+from comparison.serializers import FiguresSerializer
+from comparison.sources import Source
+
+
+class UnknownSourceError(ValueError):
+    pass
+
+
+def _source(query: QueryDict) -> str:
+    source = query.get("source", Source.LIVE)
+    if source not in Source.values:
+        raise UnknownSourceError(
+            f"There is no source {source[:40]!r}: ask for one of {', '.join(Source.values)}."
+        )
+    return source
+
+
+def _figures(query: QueryDict, *, staff: bool) -> selectors.Figures:
+    source = _source(query)
+    # The writer stores this process's queue soon; nobody waits for it here.
+    recorder.nudge()
+    return selectors.dashboard_figures(source=source, instance=query.get("instance"), staff=staff)
 
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    # This process's buffered samples first, so a visitor sees their own requests.
-    recorder.flush()
-    instances = selectors.instance_names()
-    instance = request.GET.get("instance")
-    if instance not in instances:
-        instance = None
-    summaries = selectors.lane_summaries(instance=instance)
-    axis, series = selectors.requests_per_minute(minutes=60, instance=instance)
-    by_lane = {summary.lane: summary for summary in summaries}
-    drill, benchmark = selectors.latest_drill(), selectors.latest_benchmark()
+    try:
+        figures = _figures(request.GET, staff=request.user.is_staff)
+    except UnknownSourceError as e:
+        return render(request, "400.html", {"detail": str(e)}, status=HTTPStatus.BAD_REQUEST)
+    lanes = list(figures.lanes.values())
     context = {
-        "instances": instances,
-        "instance": instance,
-        "summaries": summaries,
-        "by_lane": by_lane,
-        "total_requests": sum(summary.requests for summary in summaries),
-        "histograms": charts.latency_histograms(summaries),
-        "timeline": charts.timeline(axis, series),
-        "revocations": selectors.recent_revocations(limit=5),
-        "drill": drill,
-        "role_drill": selectors.latest_role_drill(),
-        "benchmark": benchmark,
-        "claims": selectors.claims(by_lane=by_lane, drill=drill, benchmark=benchmark),
-        "dropped": selectors.dropped_samples(),
-        "bounds": selectors.revocation_bounds(),
+        "figures": figures,
+        "instances": figures.instances,
+        "instance": figures.instance,
+        "by_lane": figures.lanes,
+        "summaries": lanes,
+        "pending": recorder.pending(),
+        "access_lifetime": int(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
+        "role_drill": figures.role_drill,
+        "histograms": charts.latency_histograms(lanes),
+        "timeline": charts.timeline(figures.minutes, figures.per_minute),
     }
     return render(request, "comparison/dashboard.html", context)
+
+
+class InvalidFilter(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _("Unknown filter value.")
+    default_code = "invalid_filter"
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "source",
+            OpenApiTypes.STR,
+            enum=Source.values,
+            default=Source.LIVE,
+            description="Whose traffic: live use unless asked otherwise.",
+        ),
+        OpenApiParameter(
+            "instance",
+            OpenApiTypes.STR,
+            description="One app instance; an instance that recorded nothing means all of them.",
+        ),
+    ],
+    responses={
+        200: FiguresSerializer,
+        400: ErrorSerializer,
+        503: ErrorSerializer,
+    },
+)
+class FiguresView(APIView):
+    """
+    Everything the dashboard shows, as data: per-lane figures over accepted
+    requests, refusals by reason, the last hour per minute, the claims, the
+    last drill and benchmark, and, for staff, recent revocations.
+    """
+
+    # A staff member's session shows who was revoked; anyone else sees figures.
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> Response:
+        try:
+            figures = _figures(request.query_params, staff=getattr(request.user, "is_staff", False))
+        except UnknownSourceError as e:
+            raise InvalidFilter(str(e)) from e
+        context = {"pending_samples": recorder.pending()}
+        return Response(FiguresSerializer(figures, context=context).data)

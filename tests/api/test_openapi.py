@@ -11,10 +11,15 @@ from http import HTTPStatus
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core import signals
 from django.db import close_old_connections
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis.strategies import booleans
+from rest_framework.test import APIClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
@@ -22,12 +27,19 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.serializers import TokenObtainPairSerializer
+from accounts.services import user_revoke_access
+from comparison.models import BenchmarkRun, DrillRun, RoleDrillRun
 from config.wsgi import application
-from tests.helpers import bearer_header
+from tests.helpers import PASSWORD, bearer, bearer_header
 
 SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/", application)
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+
+
+def _leave_connections_open() -> None:
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
@@ -37,8 +49,7 @@ def _keep_the_test_database_open() -> Iterator[None]:
     client switches that off so a test's transaction survives its requests.
     Schemathesis calls the WSGI application itself, so do the same here.
     """
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
+    _leave_connections_open()
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
@@ -63,6 +74,7 @@ def test_the_schema_describes_every_api_endpoint() -> None:
         "/api/jwt/lookup/staff/",
         "/api/jwt/denylist/me/",
         "/api/jwt/denylist/staff/",
+        "/comparison/figures.json",
     }
 
 
@@ -89,3 +101,61 @@ def test_api_answers_within_its_schema(operation, user) -> None:
     call()
     if operation.path.startswith("/api/jwt/") and operation.path.endswith("/me/"):
         assert {HTTPStatus.OK, HTTPStatus.UNAUTHORIZED} <= statuses
+
+
+@pytest.mark.django_db
+def test_figures_json_with_every_part_filled_answers_within_its_schema(
+    admin_client, user, flush_samples
+) -> None:
+    browser = Client()
+    browser.post(reverse("accounts:session-login"), {"username": "alice", "password": PASSWORD})
+    browser.get(reverse("api:session-me"))
+    access = TokenObtainPairSerializer.get_token(user).access_token
+    APIClient().get(reverse("api:stateless-me"), **bearer(str(access)))
+    user_revoke_access(user=user, actor=None)
+    browser.get(reverse("api:session-me"))
+    APIClient().get(reverse("api:stateless-me"), **bearer(str(access)))
+    flush_samples()
+    now = timezone.now()
+    result = {"bound_seconds": 0.0, "accepted_after": 0, "first_rejection_seconds": 0.1}
+    DrillRun.objects.create(
+        started_at=now,
+        revoked_at=now,
+        access_lifetime_seconds=20,
+        access_expires_at=now,
+        cadence_seconds=0.5,
+        results={"session": {**result, "reason": "No such session"}},
+    )
+    RoleDrillRun.objects.create(
+        started_at=now,
+        demoted_at=now,
+        access_lifetime_seconds=20,
+        access_expires_at=now,
+        cadence_seconds=0.5,
+        results={
+            "stateless": {
+                "role_from": "token_claim",
+                "bound_seconds": 25.0,
+                "honoured_after": 3,
+                "first_refusal_seconds": None,
+                "refusal": "",
+                "why": "the token carries the role",
+            }
+        },
+    )
+    BenchmarkRun.objects.create(report={"lanes": [], "floors": {"redis_get_us": 100.0}})
+    operation = next(op for op in OPERATIONS if op.path == "/comparison/figures.json")
+    case = operation.Case(query={"source": "live"})
+    staff_session = admin_client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    # Django's test client connected them back after each of its requests.
+    _leave_connections_open()
+
+    response = case.call(cookies={django_settings.SESSION_COOKIE_NAME: staff_session})
+
+    assert response.status_code == HTTPStatus.OK
+    data = response.json()
+    assert data["revocations"][0]["lanes"]["stateless"]["accepted_after"] == 1
+    assert data["drill"]["access_lifetime_seconds"] == 20
+    assert data["role_drill"]["lanes"]["stateless"]["honoured_after"] == 3
+    assert data["benchmark"]["floors"] == {"redis_get_us": 100.0}
+    case.validate_response(response, checks=CHECKS)

@@ -100,11 +100,15 @@ def test_role_change_shows_which_lanes_still_honour_the_removed_role(page: Page)
     screenshot(page, "playground-role-change")
 
 
-def test_dashboard_and_guide_demonstrations_work_and_are_screenshotted(page: Page) -> None:
+def test_dashboard_and_guide_demonstrations_work_and_are_screenshotted(
+    page: Page, flush_samples
+) -> None:
     page.goto("/playground/")
     run_scenario(page, "Basic flow")
+    flush_samples()
 
-    page.goto("/comparison/")
+    # The playground's requests are the playground's, not live traffic.
+    page.goto("/comparison/?source=playground")
     expect(page.get_by_role("heading", name="Per lane")).to_be_visible()
     expect(page.locator("svg.chart rect").first).to_be_visible()
     screenshot(page, "dashboard")

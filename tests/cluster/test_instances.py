@@ -8,7 +8,7 @@ from redis import Redis
 
 from tests.helpers import PASSWORD, bearer_header
 from tools.cluster import Cluster
-from tools.processes import REPO_ROOT
+from tools.processes import REPO_ROOT, wait_until
 from tools.site_client import SiteClient
 
 
@@ -52,18 +52,22 @@ def test_the_proxy_spreads_requests_and_samples_name_their_instance(cluster: Clu
     access = bearer_header(client.token_pair("carol", PASSWORD)["access"])
     for _ in range(10):
         assert client.get("/api/jwt/stateless/me/", headers=access).status == HTTPStatus.OK
+    carol = cluster.user_id("carol")
     for name in cluster.instances:
-        # The dashboard writes out the instance's buffered samples.
+        # The dashboard nudges the instance's writer thread; nothing waits for it.
         assert SiteClient(cluster.instance_url(name)).get("/comparison/").status == HTTPStatus.OK
 
-    with psycopg.connect(cluster.database_url) as connection:
-        rows = connection.execute(
-            "SELECT instance, count(*) FROM comparison_authsample "
-            "WHERE lane = 'stateless' AND user_id = %s GROUP BY instance",
-            [cluster.user_id("carol")],
-        ).fetchall()
+    def stored() -> dict[str, int]:
+        with psycopg.connect(cluster.database_url) as connection:
+            rows = connection.execute(
+                "SELECT instance, count(*) FROM comparison_authsample "
+                "WHERE lane = 'stateless' AND user_id = %s GROUP BY instance",
+                [carol],
+            ).fetchall()
+        return dict(rows)
 
-    counts = dict(rows)
+    wait_until(lambda: sum(stored().values()) == 10, "the writer threads")
+    counts = stored()
     assert set(counts) == {"app-a", "app-b"}
     assert sum(counts.values()) == 10
 
@@ -78,3 +82,32 @@ def test_each_redis_keeps_its_files_in_its_own_folder_outside_the_repository(
 
     assert len(folders) == 2
     assert not any(folder.is_relative_to(REPO_ROOT) for folder in folders)
+
+
+def test_poisoned_sample_does_not_stop_recording_on_postgresql(cluster: Cluster) -> None:
+    client = SiteClient(cluster.url)
+    access = bearer_header(client.token_pair("dave", PASSWORD)["access"])
+    dave = cluster.user_id("dave")
+
+    for name in cluster.instances:
+        SiteClient(cluster.instance_url(name)).get("/admin/%00")
+    for _ in range(4):
+        assert client.get("/api/jwt/lookup/me/", headers=access).status == HTTPStatus.OK
+    for name in cluster.instances:
+        assert SiteClient(cluster.instance_url(name)).get("/comparison/").status == HTTPStatus.OK
+
+    def lookups_stored() -> int:
+        with psycopg.connect(cluster.database_url) as connection:
+            return connection.execute(
+                "SELECT count(*) FROM comparison_authsample WHERE lane = 'lookup' AND user_id = %s",
+                [dave],
+            ).fetchone()[0]
+
+    wait_until(lambda: lookups_stored() == 4, "the writer threads")
+    with psycopg.connect(cluster.database_url) as connection:
+        paths = connection.execute(
+            "SELECT DISTINCT path FROM comparison_authsample WHERE path LIKE '/admin/%%'"
+        ).fetchall()
+        drops = connection.execute("SELECT count(*) FROM comparison_recorderdrop").fetchone()
+    assert ("/admin/",) in paths
+    assert drops == (0,)

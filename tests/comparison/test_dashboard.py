@@ -1,5 +1,7 @@
+from datetime import UTC, datetime
 from http import HTTPStatus
 
+import jwt
 import pytest
 import time_machine
 from django.test import Client
@@ -14,8 +16,8 @@ from tests.helpers import bearer
 pytestmark = pytest.mark.django_db
 
 
-def test_dashboard_renders_without_any_data(client: Client) -> None:
-    response = client.get(reverse("comparison:dashboard"))
+def test_dashboard_renders_without_any_data(admin_client: Client) -> None:
+    response = admin_client.get(reverse("comparison:dashboard"))
 
     assert response.status_code == HTTPStatus.OK
     assert b"0 requests recorded so far" in response.content
@@ -24,11 +26,12 @@ def test_dashboard_renders_without_any_data(client: Client) -> None:
 
 
 def test_dashboard_shows_what_browsing_recorded(
-    client: Client, session_client: Client, api_client: APIClient, token_pair
+    client: Client, session_client: Client, api_client: APIClient, token_pair, flush_samples
 ) -> None:
     session_client.get(reverse("accounts:session-home"))
     for lane in ("stateless", "lookup", "denylist"):
         api_client.get(reverse(f"api:{lane}-me"), **bearer(token_pair["access"]))
+    flush_samples()
 
     response = client.get(reverse("comparison:dashboard"))
 
@@ -43,7 +46,7 @@ def test_dashboard_shows_what_browsing_recorded(
 
 
 def test_revocation_table_counts_acceptances_and_first_refusal(
-    session_client: Client, api_client: APIClient, token_pair, user, flush_samples
+    session_client: Client, api_client: APIClient, token_pair, user, admin_client, flush_samples
 ) -> None:
     access = bearer(token_pair["access"])
     session_client.get(reverse("accounts:session-home"))
@@ -65,17 +68,22 @@ def test_revocation_table_counts_acceptances_and_first_refusal(
     assert outcomes["denylist"].first_rejection_reason == "Revoked"
     assert outcomes["stateless"].accepted_after == 2
     assert outcomes["stateless"].first_rejection_seconds is None
-    assert outcomes["stateless"].bound_seconds == 305
-    page = api_client.get(reverse("comparison:dashboard"))
+    # Until the token held expires, plus the leeway: not the site's default lifetime.
+    expires = jwt.decode(token_pair["access"], options={"verify_signature": False})["exp"]
+    held = datetime.fromtimestamp(expires, tz=UTC) - event.created_at
+    assert outcomes["stateless"].bound_seconds == held.total_seconds() + 5
+    assert outcomes["session"].bound_seconds == 0
+    page = admin_client.get(reverse("comparison:dashboard"))
     assert str(event).encode() in page.content
 
 
 def test_samples_carry_the_instance_and_the_dashboard_splits_by_it(
-    client: Client, api_client: APIClient, token_pair, settings
+    client: Client, api_client: APIClient, token_pair, settings, flush_samples
 ) -> None:
     for name in ("app-a", "app-b", "app-b"):
         settings.COMPARISON_INSTANCE_NAME = name
         api_client.get(reverse("api:stateless-me"), **bearer(token_pair["access"]))
+    flush_samples()
 
     everything = client.get(reverse("comparison:dashboard"))
     only_b = client.get(reverse("comparison:dashboard"), {"instance": "app-b"})

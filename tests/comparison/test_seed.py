@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from comparison.models import AuthRollup, AuthSample, LatencyBucket
 from comparison.seed import SYNTHETIC_PATH, seed_samples
+from comparison.sources import Source
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +37,14 @@ def test_seeding_ends_where_recorded_history_begins(session_client: Client, flus
 
     assert AuthRollup.objects.filter(minute__gte=earliest).count() == recorded_rows
     assert AuthRollup.objects.aggregate(total=Sum("requests"))["total"] == 1_000 + recorded_requests
+
+
+def test_seeded_samples_stand_in_for_the_source_asked_for(client: Client) -> None:
+    seed_samples(requests=300, days=1, source=Source.SOAK)
+
+    live = client.get(reverse("comparison:figures")).json()
+    soak = client.get(reverse("comparison:figures"), {"source": "soak"}).json()
+
+    assert live["requests"] == 0
+    assert soak["requests"] == 300
+    assert set(AuthSample.objects.values_list("source", flat=True)) == {"soak"}
