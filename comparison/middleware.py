@@ -9,6 +9,19 @@ from comparison.probe import AuthCost
 from comparison.recorder import recorder
 
 
+def server_timing(cost: AuthCost) -> str:
+    """
+    The auth step's time, for every request. Which lane, what it consulted and
+    the credential's size only when the lane accepted the request: then they
+    describe the requester's own credential. A refusal's outcome would tell
+    whoever sent a credential that is not theirs which check it failed
+    (inactive user, ended session, expired token), so it stays on the server.
+    """
+    if cost.accepted:
+        return cost.server_timing()
+    return f"auth;dur={cost.auth_us / 1000:.3f}"
+
+
 class AuthCostMiddleware:
     """
     Send each request's auth cost back in a ``Server-Timing`` header and queue
@@ -26,7 +39,7 @@ class AuthCostMiddleware:
         response = self.get_response(request)
         cost: AuthCost | None = getattr(request, "auth_cost", None)
         if cost is not None:
-            response["Server-Timing"] = cost.server_timing()
+            response["Server-Timing"] = server_timing(cost)
             if settings.COMPARISON_RECORDING:
                 recorder.record(request, status=response.status_code, cost=cost)
         return response

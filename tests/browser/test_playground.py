@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from comparison.models import AuthSample
 from tests.browser.helpers import screenshot
 
 pytestmark = pytest.mark.django_db
@@ -15,6 +16,12 @@ def rows(page: Page, column: str) -> list[dict]:
         " redis: r.cells[6].textContent, sql: r.cells[7].textContent,"
         " credential: r.cells[3].textContent}))",
     )
+
+
+def last_outcome(lane: str, flush_samples) -> str:
+    """How the server recorded the lane's latest request: the outcome the page may not show."""
+    flush_samples()
+    return AuthSample.objects.filter(lane=lane).order_by("-pk").values_list("outcome", flat=True)[0]
 
 
 def run_scenario(page: Page, name: str, *, timeout: float = 30_000) -> None:
@@ -39,31 +46,36 @@ def test_basic_flow_shows_a_lookup_per_session_request_and_none_per_jwt(page: Pa
     screenshot(page, "playground-basic-flow")
 
 
-def test_revocation_test_locks_the_session_out_and_not_the_stateless_token(page: Page):
+def test_revocation_test_locks_the_session_out_and_not_the_stateless_token(
+    page: Page, flush_samples
+):
     page.goto("/playground/")
     page.get_by_label("Verification lane").select_option("stateless")
 
     run_scenario(page, "Revocation test")
 
     session, jwt = rows(page, "session"), rows(page, "jwt")
-    assert [row["outcome"] for row in session][-2:] == ["accepted", "not_found"]
+    # A refusal's outcome stays on the server; the page shows the answer's code.
+    assert [row["outcome"] for row in session][-2:] == ["accepted", "not_authenticated"]
     assert session[-1]["status"] == "403"
+    assert last_outcome("session", flush_samples) == "not_found"
     assert [row["outcome"] for row in jwt][-2:] == ["accepted", "accepted"]
     admin = rows(page, "admin")
     assert admin[0]["outcome"].startswith("revoked: 1 session(s), 1 refresh token(s)")
     screenshot(page, "playground-revocation")
 
 
-def test_revocation_test_with_the_denylist_lane_locks_both_out(page: Page) -> None:
+def test_revocation_test_with_the_denylist_lane_locks_both_out(page: Page, flush_samples) -> None:
     page.goto("/playground/")
     page.get_by_label("Verification lane").select_option("denylist")
 
     run_scenario(page, "Revocation test")
 
-    assert rows(page, "jwt")[-1]["outcome"] == "revoked"
+    assert rows(page, "jwt")[-1]["outcome"] == "token_revoked"
+    assert last_outcome("denylist", flush_samples) == "revoked"
 
 
-def test_expiration_is_real_and_rejects_for_different_reasons(page: Page, settings):
+def test_expiration_is_real_and_rejects_for_different_reasons(page: Page, settings, flush_samples):
     settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS = 1
     page.goto("/playground/")
 
@@ -71,8 +83,10 @@ def test_expiration_is_real_and_rejects_for_different_reasons(page: Page, settin
 
     session, jwt = rows(page, "session")[-1], rows(page, "jwt")[-1]
     # The browser dropped the expired session cookie; Redis dropped the key.
-    assert session["outcome"] == "missing"
-    assert jwt["outcome"] == "expired"
+    assert session["outcome"] == "not_authenticated"
+    assert last_outcome("session", flush_samples) == "missing"
+    assert jwt["outcome"] == "token_expired"
+    assert last_outcome("stateless", flush_samples) == "expired"
     assert jwt["status"] == "401"
     screenshot(page, "playground-expiration")
 
