@@ -6,7 +6,8 @@ cadence; the user is revoked through the same service as the admin action;
 requests go on until every lane has refused (or its promised bound has
 passed). Requests run in-process through the whole middleware stack against
 the real Redis and database, and are recorded as the drill's samples
-(``comparison.sources``), apart from live traffic.
+(``comparison.sources``), apart from live traffic. The user is deleted
+afterwards, whatever happened.
 """
 
 from __future__ import annotations
@@ -102,17 +103,21 @@ def run_drill(
     user = User.objects.create_user(
         username=f"drill-{started_at:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}", password=password
     )
-    with sampled_as(Source.DRILL):
-        return _drill(
-            user,
-            password,
-            started_at=started_at,
-            access_lifetime=access_lifetime,
-            cadence=cadence,
-            revoke_after=revoke_after,
-            margin=margin,
-            progress=progress,
-        )
+    try:
+        with sampled_as(Source.DRILL):
+            return _drill(
+                user,
+                password,
+                started_at=started_at,
+                access_lifetime=access_lifetime,
+                cadence=cadence,
+                revoke_after=revoke_after,
+                margin=margin,
+                progress=progress,
+            )
+    finally:
+        # Its samples stay, marked as the drill's; the account and its audit rows go.
+        User.objects.filter(pk=user.pk).delete()
 
 
 def _drill(

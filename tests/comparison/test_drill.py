@@ -1,10 +1,21 @@
+import copy
+
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
+from accounts.models import User
 from comparison.drill import run_drill
 from comparison.models import AuthSample, DrillRun
+from tools.processes import free_loopback_port
 
 pytestmark = pytest.mark.django_db
+
+
+def drill_users() -> list[str]:
+    return list(
+        User.objects.filter(username__startswith="drill-").values_list("username", flat=True)
+    )
 
 
 def test_drill_measures_each_lane_against_its_bound(capsys) -> None:
@@ -37,3 +48,42 @@ def test_drill_requests_are_recorded_as_the_drills_not_as_live_traffic() -> None
     run_drill(access_lifetime=1, cadence=0.25, revoke_after=0.25, margin=0.25)
 
     assert set(AuthSample.objects.values_list("source", flat=True)) == {"drill"}
+
+
+def test_drill_never_leaves_its_user_behind() -> None:
+    run_drill(access_lifetime=1, cadence=0.25, revoke_after=0.25, margin=0.25)
+
+    assert drill_users() == []
+
+
+def test_a_failed_drill_never_leaves_its_user_behind() -> None:
+    def interrupted(*args) -> None:
+        assert drill_users(), "the drill's user exists while it runs"
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_drill(access_lifetime=1, cadence=0.25, revoke_after=0.25, progress=interrupted)
+
+    assert drill_users() == []
+
+
+@pytest.mark.parametrize(
+    ("command", "target"),
+    [("revocation_drill", "make drill"), ("soak", "make soak"), ("authbench", "make bench")],
+)
+def test_a_command_without_redis_stops_with_one_line_saying_what_to_run(
+    settings, command: str, target: str
+) -> None:
+    caches = copy.deepcopy(settings.CACHES)
+    for alias in caches:
+        caches[alias]["LOCATION"] = f"redis://127.0.0.1:{free_loopback_port()}/0"
+    settings.CACHES = caches
+
+    with pytest.raises(CommandError) as refused:
+        call_command(command)
+
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith("Redis is not reachable at ")
+    assert f"run `{target}`" in message
+    assert drill_users() == []

@@ -1,6 +1,11 @@
+import os
+import subprocess
+import sys
 from http import HTTPStatus
 
 import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
@@ -48,3 +53,36 @@ def test_seeded_samples_stand_in_for_the_source_asked_for(client: Client) -> Non
     assert live["requests"] == 0
     assert soak["requests"] == 300
     assert set(AuthSample.objects.values_list("source", flat=True)) == {"soak"}
+
+
+def test_seed_samples_adds_them_for_the_source_asked_for(settings, capsys) -> None:
+    settings.DEBUG = True
+
+    call_command("seed_samples", requests=200, days=1, source="bench")
+
+    assert "Added 200 synthetic bench samples." in capsys.readouterr().out
+    assert (
+        AuthRollup.objects.filter(source="bench").aggregate(total=Sum("requests"))["total"] == 200
+    )
+
+
+def test_seed_samples_on_an_unmigrated_database_says_to_migrate_in_one_line(tmp_path) -> None:
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_samples", "--requests=10"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "run `python manage.py migrate`" in result.stderr

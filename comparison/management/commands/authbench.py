@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from comparison.management.preflight import require_redis
 from comparison.models import BenchmarkRun
 from tools.bench import run_benchmark, run_cluster_benchmark
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         if options["cluster"]:
             self._cluster(options)
             return
+        require_redis(make_target="bench")
         try:
             report = run_benchmark(
                 seconds=options["seconds"],

@@ -3,6 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from comparison.management.preflight import require_redis
 from tools.soak import run_soak
 
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def handle(self, *args: object, **options: Any) -> None:
+        require_redis(make_target="soak")
         report = run_soak(
             seconds=options["seconds"],
             concurrency=options["concurrency"],
