@@ -1,3 +1,4 @@
+import copy
 from datetime import UTC, datetime
 from http import HTTPStatus
 
@@ -12,6 +13,7 @@ from rest_framework.test import APIClient
 from accounts.services import user_revoke_access
 from comparison import selectors
 from tests.helpers import bearer
+from tools.processes import free_loopback_port
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +96,23 @@ def test_samples_carry_the_instance_and_the_dashboard_splits_by_it(
     assert b"Per lane on app-b" in only_b.content
     assert unknown.context["instance"] is None
     assert set(everything.context["instances"]) == {"app-a", "app-b"}
+
+
+def test_the_figures_show_while_redis_is_down_and_name_nobody(
+    admin_client: Client, user, settings, flush_samples
+) -> None:
+    user_revoke_access(user=user, actor=None)
+    caches = copy.deepcopy(settings.CACHES)
+    for alias in caches:
+        caches[alias]["LOCATION"] = f"redis://127.0.0.1:{free_loopback_port()}/0"
+    settings.CACHES = caches
+
+    page = admin_client.get(reverse("comparison:dashboard"))
+    data = admin_client.get(reverse("comparison:figures"))
+    flush_samples()
+
+    assert page.status_code == HTTPStatus.OK
+    assert b"only staff see them" in page.content
+    assert data.status_code == HTTPStatus.OK
+    assert data.json()["revocations"] is None
+    assert selectors.lane_figures()[0].refusals["store_unavailable"].requests == 2
