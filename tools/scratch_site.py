@@ -11,7 +11,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,8 +65,10 @@ class Served:
 
 
 @contextmanager
-def gunicorn(*, database: Path, recording: bool, workers: int) -> Iterator[Served]:
-    """The site under gunicorn on a free loopback port."""
+def gunicorn(
+    *, database: Path, recording: bool, workers: int, environment: Mapping[str, str] | None = None
+) -> Iterator[Served]:
+    """The site under gunicorn on a free loopback port; ``environment`` adds or overrides."""
     port = free_loopback_port()
     env = {
         **os.environ,
@@ -78,6 +80,7 @@ def gunicorn(*, database: Path, recording: bool, workers: int) -> Iterator[Serve
         # Long enough that no token expires during the run.
         "JWT_ACCESS_LIFETIME_SECONDS": "7200",
         "DJANGO_LOG_LEVEL": "ERROR",
+        **(environment or {}),
     }
     command = gunicorn_command(port=port, workers=workers, options=("--log-level", "warning"))
     process = subprocess.Popen(command, env=env, cwd=REPO_ROOT)  # noqa: S603
