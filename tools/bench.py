@@ -78,9 +78,11 @@ class Options:
     seconds: int = 3
     connections: int = 4
     workers: int = 1
-    micro_rounds: int = 2
-    processes: int = 4
-    values: int = 3
+    # Several short pyperf passes, alternating bare and probed, rather than
+    # one long one: drift on a shared machine then lands on both alike.
+    micro_rounds: int = 3
+    processes: int = 2
+    values: int = 4
     min_time: float = 0.1
     dashboard_requests: int = 10_000_000
     renders: int = 15
@@ -92,8 +94,8 @@ class Options:
             "rounds": 3,
             "seconds": 1,
             "micro_rounds": 1,
-            "processes": 2,
-            "values": 2,
+            "processes": 1,
+            "values": 3,
             "min_time": 0.05,
             "dashboard_requests": 200_000,
             "renders": 5,
