@@ -40,14 +40,14 @@ from django.conf import settings
 from django.db.models import Sum
 
 from accounts import lanes
-from accounts.lanes import Credential
+from accounts.lanes import Credential, Lane
 from accounts.models import User
 from accounts.outcomes import Outcome
 from comparison.models import AuthRollup
 from comparison.seed import seed_samples
 from tools import stats
 from tools.bench_http import Endpoint, Measured, Server, Step, interleaved_rounds, require_wrk
-from tools.bench_micro import FLOOR_STEPS, LANE_FLOORS, LANE_PEERS
+from tools.bench_micro import FLOOR_STEPS, LANE_PEERS
 from tools.cluster import Cluster
 from tools.processes import REPO_ROOT
 from tools.scratch_site import BENCH_DB, PASSWORD, gunicorn, scratch_database
@@ -360,11 +360,27 @@ def _micro_us(values: list[float]) -> float:
     return statistics.median(values) * 1e6
 
 
-def _auth_steps(micro: dict[str, list[float]]) -> list[dict[str, Any]]:
+def floor_steps(lane: Lane, counts: dict[str, float] | None) -> tuple[str, ...]:
+    """
+    What a lane cannot avoid, from its credential (registry) and the store
+    round trips the probe counted: reading the credential (the session read
+    is one of the Redis round trips), then one GET per further Redis round
+    trip and one user row per SQL query.
+    """
+    session = lane.credential is Credential.SESSION_COOKIE
+    redis, sql = (round(counts["redis"]), round(counts["sql"])) if counts else (int(session), 0)
+    first = "session_read" if session else "jwt_decode"
+    return (first, *["redis_get"] * (redis - int(session)), *["user_row"] * sql)
+
+
+def _auth_steps(
+    micro: dict[str, list[float]], trips: dict[str, dict[str, float]]
+) -> list[dict[str, Any]]:
     rows = []
     for lane in lanes.LANES:
         bare, probed = micro[f"lane:{lane.name}:bare"], micro[f"lane:{lane.name}:probed"]
-        floor_parts = [micro[f"floor:{step}"] for step in LANE_FLOORS[lane.name]]
+        steps = floor_steps(lane, trips.get(lane.name))
+        floor_parts = [micro[f"floor:{step}"] for step in steps]
         peer = LANE_PEERS.get(lane.name)
         peer_values = micro[f"peer:{peer[0]}"] if peer else None
         rows.append(
@@ -372,7 +388,7 @@ def _auth_steps(micro: dict[str, list[float]]) -> list[dict[str, Any]]:
                 "lane": lane.name,
                 "bare_us": _micro_us(bare),
                 "probed_us": _micro_us(probed),
-                "floor": " + ".join(LANE_FLOORS[lane.name]),
+                "floor": " + ".join(steps),
                 "floor_us": sum(_micro_us(part) for part in floor_parts),
                 "peer": peer[1] if peer else None,
                 "peer_us": _micro_us(peer_values) if peer_values else None,
@@ -528,7 +544,7 @@ def build_report(
         },
         "floors": {f"{name}_us": _micro_us(micro[f"floor:{name}"]) for name in FLOOR_STEPS},
         "floor_steps": FLOOR_STEPS,
-        "auth_step": _auth_steps(micro),
+        "auth_step": _auth_steps(micro, trips),
         "capacity": _capacity(throughput, trips),
         "dashboard": {
             "render_ms": stats.median_interval(render_ms).as_dict(),

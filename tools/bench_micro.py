@@ -70,15 +70,6 @@ FLOOR_STEPS = {
     "session_read": "redis-py GET of the session + JSON decode",
     "user_row": "user row, raw DB-API cursor",
 }
-# Each lane's floor is the sum of the steps it cannot avoid.
-LANE_FLOORS: dict[str, tuple[str, ...]] = {
-    lanes.SESSION.name: ("session_read", "user_row"),
-    lanes.SNAPSHOT.name: ("session_read",),
-    lanes.JWT_PAGES.name: ("jwt_decode",),
-    lanes.STATELESS.name: ("jwt_decode",),
-    lanes.LOOKUP.name: ("jwt_decode", "user_row"),
-    lanes.DENYLIST.name: ("jwt_decode", "redis_get"),
-}
 # Lanes with a stock equivalent: the peer's name and what it is.
 LANE_PEERS: dict[str, tuple[str, str]] = {
     lanes.SESSION.name: ("django_cache_session", "Django cache sessions + auth.get_user"),

@@ -118,6 +118,17 @@ def _fixed_http() -> dict[str, list[Measured]]:
     return http
 
 
+# Store round trips per request, as the probe counts them (tests/comparison/test_auth_cost.py).
+TRIPS = {
+    lanes.SESSION.name: {"redis": 1.0, "sql": 1.0},
+    lanes.SNAPSHOT.name: {"redis": 1.0, "sql": 0.0},
+    lanes.JWT_PAGES.name: {"redis": 0.0, "sql": 0.0},
+    lanes.STATELESS.name: {"redis": 0.0, "sql": 0.0},
+    lanes.LOOKUP.name: {"redis": 0.0, "sql": 1.0},
+    lanes.DENYLIST.name: {"redis": 1.0, "sql": 0.0},
+}
+
+
 def _fixed_micro() -> dict[str, list[float]]:
     micro = {}
     for lane in lanes.LANES:
@@ -136,7 +147,7 @@ def report() -> dict:
         options=bench.Options(),
         http=_fixed_http(),
         micro=_fixed_micro(),
-        trips={lanes.SESSION.name: {"redis": 1.0, "sql": 1.0}},
+        trips=TRIPS,
         render_ms=[50.0, 40.0, 60.0, 45.0, 55.0, 52.0],
         requests_behind=10_000_000,
         minutes=12.0,
@@ -172,6 +183,19 @@ def test_auth_step_ratios_divide_by_the_sum_of_the_floor_steps(report) -> None:
     assert rows[lanes.SESSION.name]["bare_peer"]["median"] == pytest.approx(1.0)
     assert rows[lanes.DENYLIST.name]["peer"] is None
     assert report["floors"]["redis_get_us"] == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize(
+    ("lane", "counts", "floor"),
+    [
+        (lanes.SESSION, {"redis": 1.0, "sql": 1.0}, ("session_read", "user_row")),
+        (lanes.SNAPSHOT, {"redis": 1.02, "sql": 0.0}, ("session_read",)),
+        (lanes.DENYLIST, {"redis": 1.0, "sql": 0.0}, ("jwt_decode", "redis_get")),
+        (lanes.JWT_PAGES, None, ("jwt_decode",)),
+    ],
+)
+def test_a_lanes_floor_follows_its_credential_and_its_counted_round_trips(lane, counts, floor):
+    assert bench.floor_steps(lane, counts) == floor
 
 
 def test_capacity_is_rate_times_cost_per_request(report) -> None:
