@@ -1,6 +1,6 @@
 """
 The benchmark behind ``manage.py authbench``: throughput, auth-step cost and
-capacity of every lane of the registry (``accounts.lanes.LANES``), with the
+capacity of every lane of the registry (``accounts.lanes.site_lanes()``), with the
 noise of the run measured alongside.
 
 1. Three copies of the site under gunicorn on loopback, on one scratch SQLite
@@ -108,7 +108,7 @@ def endpoints(headers: dict[Credential, str]) -> dict[str, Endpoint]:
     """The ping and every lane of the registry, each with the credential it reads."""
     return {
         PING: Endpoint(PING_PATH, ""),
-        **{lane.name: Endpoint(lane.path, headers[lane.credential]) for lane in lanes.LANES},
+        **{lane.name: Endpoint(lane.path, headers[lane.credential]) for lane in lanes.site_lanes()},
     }
 
 
@@ -327,7 +327,7 @@ def _median_of(http: dict[str, list[Measured]], key: str, field: str) -> float:
 
 def _throughput(http: dict[str, list[Measured]]) -> list[dict[str, Any]]:
     rows = []
-    for name in [PING, *(lane.name for lane in lanes.LANES)]:
+    for name in [PING, *(lane.name for lane in lanes.site_lanes())]:
         path = PING_PATH if name == PING else lanes.BY_NAME[name].path
 
         def at(server: str, name: str = name) -> str:
@@ -377,7 +377,7 @@ def _auth_steps(
     micro: dict[str, list[float]], trips: dict[str, dict[str, float]]
 ) -> list[dict[str, Any]]:
     rows = []
-    for lane in lanes.LANES:
+    for lane in lanes.site_lanes():
         bare, probed = micro[f"lane:{lane.name}:bare"], micro[f"lane:{lane.name}:probed"]
         steps = floor_steps(lane, trips.get(lane.name))
         floor_parts = [micro[f"floor:{step}"] for step in steps]

@@ -100,7 +100,7 @@ def test_the_bootstrap_is_reproducible_and_brackets_the_ratio_of_medians() -> No
 # ------------------------------------------------------------------ the report
 def _fixed_http() -> dict[str, list[Measured]]:
     """Ten rounds per step: ping 1000 req/s, each lane a fixed share of it, steady CPU."""
-    shares = {"ping": 1.0, **{lane.name: 0.5 for lane in lanes.LANES}}
+    shares = {"ping": 1.0, **{lane.name: 0.5 for lane in lanes.site_lanes()}}
     shares[lanes.SNAPSHOT.name] = 0.6
     http = {}
     for server in bench.SERVER_ENVIRONMENTS:
@@ -131,7 +131,7 @@ TRIPS = {
 
 def _fixed_micro() -> dict[str, list[float]]:
     micro = {}
-    for lane in lanes.LANES:
+    for lane in lanes.site_lanes():
         micro[f"lane:{lane.name}:bare"] = [60e-6, 61e-6, 59e-6, 60e-6]
         micro[f"lane:{lane.name}:probed"] = [70e-6, 71e-6, 69e-6, 70e-6]
     for name in FLOOR_STEPS:
@@ -155,7 +155,7 @@ def report() -> dict:
 
 
 def test_every_lane_of_the_registry_has_a_row_in_every_table(report) -> None:
-    names = [lane.name for lane in lanes.LANES]
+    names = [lane.name for lane in lanes.site_lanes()]
 
     assert [row["lane"] for row in report["throughput"]] == [bench.PING, *names]
     assert [row["lane"] for row in report["auth_step"]] == names
