@@ -85,16 +85,16 @@ cluster: $(STAMP) cluster-deps
 cluster-stop:
 	@test -f .cluster.pid && kill $$(cat .cluster.pid) && rm -f .cluster.pid && echo "Cluster stopping." || echo "No cluster running."
 
-## Throughput and auth-step cost of every lane, recording on and off (needs wrk).
+## Every lane's throughput, auth-step cost and capacity, with intervals and an A/A band (QUICK=1: a short look).
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python -m tools.redis_server $(BIN)/python manage.py authbench
+	$(BIN)/python -m tools.redis_server $(BIN)/python manage.py authbench $(if $(QUICK),--quick)
 
 ## Throughput per lane through nginx with one and with two app instances.
 bench-cluster: $(STAMP) cluster-deps
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-	$(BIN)/python manage.py authbench --cluster --connections 8
+	$(BIN)/python manage.py authbench --cluster $(if $(QUICK),--quick)
 
 ## The suite on the newest Django (6.x, Python 3.12+ found by itself), in .venv-latest.
 test-latest: cluster-deps browser

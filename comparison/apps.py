@@ -6,6 +6,8 @@ class ComparisonConfig(AppConfig):
     verbose_name = "Sessions vs JWT comparison"
 
     def ready(self) -> None:
-        from comparison import checks, signals  # noqa: F401
+        from accounts.observers import auth_observer
+        from comparison import checks, probe, signals  # noqa: F401 - checks registers itself
 
-        signals.connect()
+        if auth_observer() is probe.observe:
+            signals.connect()

@@ -1,13 +1,16 @@
 """
 Measure one authentication step: wall time, Redis round trips, SQL queries.
 
-The counts come from real hooks, not estimates: SQL through Django's
-``connection.execute_wrapper``, Redis through the redis-py connection class
-that django-redis is configured to use (``CountingConnection``), which counts
-each packet of commands sent and answered, so a pipeline is one round trip.
+The counts come from real hooks, not estimates: SQL through an execute
+wrapper that every database connection gets when it opens (``count_query``,
+installed by ``comparison.signals``), Redis through the redis-py connection
+class that django-redis is configured to use (``CountingConnection``), which
+counts each packet of commands sent and answered, so a pipeline is one round
+trip.
 
 Only work done inside ``observe()`` is counted, on this thread or task:
-the probe lives in a context variable.
+the probe lives in a context variable. The hooks stay in place between
+requests and only look at that variable, so a request pays no setup for them.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
 from redis.connection import Connection, ConnectionPool
 from redis.sentinel import SentinelConnectionPool, SentinelManagedConnection
@@ -51,18 +54,31 @@ class AuthCost:
     def accepted(self) -> bool:
         return self.outcome == Outcome.ACCEPTED
 
-    def count_query(
-        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
-    ) -> Any:
-        self.db_queries += 1
-        return execute(sql, params, many, context)
-
     def server_timing(self) -> str:
         """The cost as a Server-Timing header value, readable in browser dev tools."""
         return (
             f'auth;dur={self.auth_us / 1000:.3f};desc="{self.lane} {self.outcome} '
             f'redis={self.redis_round_trips} db={self.db_queries} bytes={self.credential_bytes}"'
         )
+
+
+def count_query(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+) -> Any:
+    """A database execute wrapper: counts each query run inside an observed step."""
+    if (cost := _current.get()) is not None:
+        cost.db_queries += 1
+    return execute(sql, params, many, context)
+
+
+def count_queries_on(connection: BaseDatabaseWrapper) -> None:
+    """
+    Put ``count_query`` on a database connection, once. Entering
+    ``connection.execute_wrapper()`` on every request cost more than some
+    lanes' whole auth step (a thread-local lookup and a context manager).
+    """
+    if count_query not in connection.execute_wrappers:
+        connection.execute_wrappers.append(count_query)
 
 
 class CountingMixin:
@@ -140,8 +156,7 @@ def observe(request: HttpRequest, *, lane: Lane, step: Callable[[], Verdict]) ->
     reset_token = _current.set(cost)
     started = time.perf_counter_ns()
     try:
-        with connection.execute_wrapper(cost.count_query):
-            verdict = step()
+        verdict = step()
     except Exception as exc:
         cost.outcome = outcome_of(exc)
         raise

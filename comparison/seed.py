@@ -9,9 +9,10 @@ with the path ``/synthetic/``. They stand in for live traffic unless another
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -21,7 +22,7 @@ from accounts.outcomes import Outcome
 from comparison.models import AuthRollup, AuthSample, LatencyBucket
 from comparison.recorder import increment
 from comparison.sources import Source
-from comparison.stats import bucket_of
+from comparison.stats import BOUNDS_US
 
 SYNTHETIC_PATH = "/synthetic/"
 
@@ -35,6 +36,40 @@ PROFILES = {
     lanes.DENYLIST.name: (140.0, 1, 0, 300),
 }
 REJECTIONS = [Outcome.EXPIRED, Outcome.MISSING, Outcome.BAD_SIGNATURE]
+REJECTED_SHARE = 0.03
+# Spread of auth times around each lane's median (lognormal).
+SIGMA = 0.35
+
+
+def _spread(total: int, parts: int, index: int) -> int:
+    """How many of ``total`` items dealt round-robin into ``parts`` piles land in pile ``index``."""
+    return total // parts + (1 if index < total % parts else 0)
+
+
+def _lane_shares(first: int, count: int, lanes_total: int) -> list[int]:
+    """Requests ``first`` .. ``first + count - 1`` go to lanes round-robin: how many each gets."""
+    return [
+        (first + count - 1 - lane) // lanes_total - (first - 1 - lane) // lanes_total
+        for lane in range(lanes_total)
+    ]
+
+
+def _bucket_shares(median: float, requests: int) -> dict[int, int]:
+    """``requests`` spread over the latency buckets as the lognormal(median, 0.35) spreads them."""
+    cumulative = [
+        0.5 * (1 + math.erf(math.log(bound / median) / (SIGMA * math.sqrt(2))))
+        for bound in BOUNDS_US
+    ]
+    probabilities = [
+        high - low for low, high in zip([0.0, *cumulative], [*cumulative, 1.0], strict=True)
+    ]
+    exact = [requests * p for p in probabilities]
+    counts = [int(value) for value in exact]
+    # Largest remainders first, so the buckets add up to exactly ``requests``.
+    by_remainder = sorted(range(len(exact)), key=lambda i: exact[i] - counts[i], reverse=True)
+    for i in by_remainder[: requests - sum(counts)]:
+        counts[i] += 1
+    return {bucket: count for bucket, count in enumerate(counts) if count}
 
 
 def seed_samples(
@@ -45,68 +80,98 @@ def seed_samples(
     seed: int = 1,
     source: Source = Source.LIVE,
 ) -> int:
-    """Add ``requests`` synthetic samples spread over the last ``days``; return the count."""
+    """
+    Add ``requests`` synthetic samples spread evenly over the last ``days``;
+    return the count. The volume lives in the rollups and latency buckets,
+    written per minute and per day, so ten million requests cost no more rows
+    than one million; only the newest ``COMPARISON_RAW_SAMPLES_KEPT`` are
+    drawn one by one as raw rows.
+    """
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     # History ends where recorded data begins, so no minute is written twice.
     earliest = AuthRollup.objects.using(using).order_by("minute").values_list("minute", flat=True)
     now = earliest.first() or timezone.now().replace(second=0, microsecond=0)
     span_minutes = days * 24 * 60
     lane_names = list(PROFILES)
-    rollups: dict[tuple, list[float]] = {}
-    latency: Counter = Counter()
-    raw: list[AuthSample] = []
-    keep_raw = settings.COMPARISON_RAW_SAMPLES_KEPT
-    for i in range(requests):
-        lane = lane_names[i % len(lane_names)]
-        median, redis_trips, queries, size = PROFILES[lane]
-        auth_us = rng.lognormvariate(0, 0.35) * median
-        outcome = Outcome.ACCEPTED if rng.random() > 0.03 else rng.choice(REJECTIONS)
-        at = now - timedelta(minutes=span_minutes * (requests - i) / requests)
-        minute = at.replace(second=0, microsecond=0)
-        totals = rollups.setdefault((minute, lane, outcome), [0, 0.0, 0, 0, 0])
-        totals[0] += 1
-        totals[1] += auth_us
-        totals[2] += redis_trips
-        totals[3] += queries
-        totals[4] += size
-        latency[at.date(), lane, outcome, bucket_of(auth_us)] += 1
-        if i >= requests - keep_raw:
-            raw.append(
-                AuthSample(
-                    at=at,
-                    source=source,
-                    lane=lane,
-                    path=SYNTHETIC_PATH,
-                    status=200 if outcome == Outcome.ACCEPTED else 401,
-                    outcome=outcome,
-                    auth_us=auth_us,
-                    redis_round_trips=redis_trips,
-                    db_queries=queries,
-                    credential_bytes=size,
-                )
-            )
-    AuthSample.objects.using(using).bulk_create(raw, batch_size=5000)
-    AuthRollup.objects.using(using).bulk_create(
-        (
-            AuthRollup(
-                minute=minute,
-                source=source,
-                lane=lane,
-                outcome=outcome,
-                requests=count,
-                auth_us_sum=auth_sum,
-                redis_round_trips_sum=redis_sum,
-                db_queries_sum=db_sum,
-                credential_bytes_sum=bytes_sum,
-            )
-            for (minute, lane, outcome), (count, auth_sum, redis_sum, db_sum, bytes_sum) in (
-                rollups.items()
-            )
-        ),
+    rollups: list[AuthRollup] = []
+    per_day: Counter = Counter()
+    first = 0
+    for step in range(span_minutes):
+        in_minute = _spread(requests, span_minutes, step)
+        minute = now - timedelta(minutes=span_minutes - step)
+        for lane, count in zip(
+            lane_names, _lane_shares(first, in_minute, len(lane_names)), strict=True
+        ):
+            if count:
+                minute_rollups = _minute_rollups(rng, minute, lane, count, source)
+                for rollup in minute_rollups:
+                    per_day[minute.date(), lane, rollup.outcome] += rollup.requests
+                rollups.extend(minute_rollups)
+        first += in_minute
+    AuthRollup.objects.using(using).bulk_create(rollups, batch_size=5000)
+    AuthSample.objects.using(using).bulk_create(
+        _raw_samples(rng, requests=requests, now=now, span_minutes=span_minutes, source=source),
         batch_size=5000,
     )
     # Days can overlap recorded ones: add to their buckets (a few hundred rows).
-    for (day, lane, outcome, bucket), count in latency.items():
-        key = {"day": day, "source": source, "lane": lane, "outcome": outcome, "bucket": bucket}
-        increment(LatencyBucket, key, {"requests": count}, using=using)
+    for (day, lane, outcome), count in per_day.items():
+        for bucket, in_bucket in _bucket_shares(PROFILES[lane][0], count).items():
+            key = {"day": day, "source": source, "lane": lane, "outcome": outcome, "bucket": bucket}
+            increment(LatencyBucket, key, {"requests": in_bucket}, using=using)
     return requests
+
+
+def _minute_rollups(
+    rng: random.Random, minute: datetime, lane: str, requests: int, source: Source
+) -> list[AuthRollup]:
+    """One minute of one lane: about 3% refused, for the reasons in REJECTIONS."""
+    median, redis_trips, queries, size = PROFILES[lane]
+    expected_refusals = requests * REJECTED_SHARE
+    spread = math.sqrt(expected_refusals * (1 - REJECTED_SHARE))
+    refused = min(requests, max(0, round(rng.gauss(expected_refusals, spread))))
+    outcomes = Counter(rng.choice(REJECTIONS) for _ in range(refused))
+    outcomes[Outcome.ACCEPTED] = requests - refused
+    mean_us = median * math.exp(SIGMA**2 / 2)
+    return [
+        AuthRollup(
+            minute=minute,
+            source=source,
+            lane=lane,
+            outcome=outcome,
+            requests=count,
+            auth_us_sum=count * mean_us,
+            redis_round_trips_sum=count * redis_trips,
+            db_queries_sum=count * queries,
+            credential_bytes_sum=count * size,
+        )
+        for outcome, count in outcomes.items()
+        if count
+    ]
+
+
+def _raw_samples(
+    rng: random.Random, *, requests: int, now: datetime, span_minutes: int, source: Source
+) -> list[AuthSample]:
+    """The newest requests, one row each, as the recorder keeps them."""
+    lane_names = list(PROFILES)
+    rows = []
+    for i in range(max(0, requests - settings.COMPARISON_RAW_SAMPLES_KEPT), requests):
+        lane = lane_names[i % len(lane_names)]
+        median, redis_trips, queries, size = PROFILES[lane]
+        accepted = rng.random() > REJECTED_SHARE
+        outcome = Outcome.ACCEPTED if accepted else rng.choice(REJECTIONS)
+        rows.append(
+            AuthSample(
+                at=now - timedelta(minutes=span_minutes * (requests - i) / requests),
+                source=source,
+                lane=lane,
+                path=SYNTHETIC_PATH,
+                status=200 if accepted else 401,
+                outcome=outcome,
+                auth_us=rng.lognormvariate(0, SIGMA) * median,
+                redis_round_trips=redis_trips,
+                db_queries=queries,
+                credential_bytes=size,
+            )
+        )
+    return rows

@@ -1,353 +1,662 @@
 """
-The benchmark behind ``manage.py authbench``.
+The benchmark behind ``manage.py authbench``: throughput, auth-step cost and
+capacity of every lane of the registry (``accounts.lanes.site_lanes()``), with the
+noise of the run measured alongside.
 
-Two copies of the site run under gunicorn on loopback, one recording samples
-and one not, on a scratch SQLite database and the configured Redis. wrk
-drives each endpoint in turn, interleaved over several rounds so that drift
-on the machine spreads over every lane alike; medians are reported, with each
-lane's throughput against the no-auth baseline and recording on against off.
-In the same run the raw floors are measured in-process: one Redis GET, one
-PyJWT HS256 verification, one user query.
+1. Three copies of the site under gunicorn on loopback, on one scratch SQLite
+   database and the configured Redis: ``recording`` (as shipped),
+   ``not recording`` (``COMPARISON_RECORDING=0``) and ``bare``
+   (``COMPARISON_MEASURE=0``: no probe, no middleware, no counting pool).
+   wrk drives the no-auth ping and every lane on each copy in paired,
+   shuffled, interleaved rounds (``tools.bench_http``), plus an A/A repeat.
+2. In the same run, pyperf times each lane's auth step warm and in-process,
+   bare and probed, next to its floor and its stock peer (``tools.bench_micro``).
+3. From the CPU time per request and the store round trips per request, the
+   capacity each lane needs at 1k, 10k and 100k requests/s.
+4. Synthetic history in the scratch database, and the dashboard's render time.
+
+Every ratio comes with a 95% interval (``tools.stats``); the targets of
+issue 10 are printed beside the figures, never asserted.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
-import re
-import shutil
 import statistics
 import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-import jwt
+import pyperf
 from django.conf import settings
 from django.db.models import Sum
-from django_redis import get_redis_connection
-from rest_framework_simplejwt.settings import api_settings
 
-from accounts.keys import token_backend
+from accounts import lanes
+from accounts.lanes import Credential, Lane
 from accounts.models import User
-from comparison.models import AuthRollup, AuthSample
+from accounts.outcomes import Outcome
+from comparison.models import AuthRollup
 from comparison.seed import seed_samples
+from tools import stats
+from tools.bench_http import Endpoint, Measured, Server, Step, interleaved_rounds, require_wrk
+from tools.bench_micro import FLOOR_STEPS, LANE_PEERS
 from tools.cluster import Cluster
+from tools.processes import REPO_ROOT
 from tools.scratch_site import BENCH_DB, PASSWORD, gunicorn, scratch_database
 from tools.site_client import SiteClient
 
+PING = "ping"
+PING_PATH = "/api/ping/"
+# The copies of the site, and what each changes in the environment.
+RECORDING, NOT_RECORDING, BARE = "recording", "not recording", "bare"
+SERVER_ENVIRONMENTS = {
+    RECORDING: {"COMPARISON_RECORDING": "1"},
+    NOT_RECORDING: {"COMPARISON_RECORDING": "0"},
+    BARE: {"COMPARISON_RECORDING": "0", "COMPARISON_MEASURE": "0"},
+}
+# One lane, run twice per round on the site as shipped: the noise band.
+AA_LANE = lanes.STATELESS.name
+CAPACITY_RATES = (1_000, 10_000, 100_000)
+CAPACITY_FORMULA = (
+    "app cores = rate x CPU seconds per request (gunicorn worker, bare copy); "
+    "Redis ops/s = rate x Redis round trips per request; "
+    "SQL queries/s = rate x SQL queries per request (both from the probe's rollups)"
+)
+
 
 @dataclass(frozen=True)
-class Target:
-    """One endpoint under load: which lane it exercises and what it is compared with."""
+class Options:
+    rounds: int = 10
+    seconds: int = 3
+    connections: int = 4
+    workers: int = 1
+    # Several short pyperf passes, alternating bare and probed, rather than
+    # one long one: drift on a shared machine then lands on both alike.
+    micro_rounds: int = 3
+    processes: int = 2
+    values: int = 4
+    min_time: float = 0.1
+    dashboard_requests: int = 10_000_000
+    renders: int = 15
+    quick: bool = False
 
-    name: str
-    path: str
-    credential: str  # "", "session", "jwt_cookie" or "bearer"
-    baseline: str  # the Target.name it is divided by, "" for baselines themselves
-    floor: tuple[str, ...] = ()
-
-
-TARGETS = [
-    Target("baseline_api", "/api/ping/", "", ""),
-    Target("session", "/api/session/me/", "session", "baseline_api", ("redis_get", "user_query")),
-    Target("stateless", "/api/jwt/stateless/me/", "bearer", "baseline_api", ("pyjwt_verify",)),
-    Target(
-        "lookup", "/api/jwt/lookup/me/", "bearer", "baseline_api", ("pyjwt_verify", "user_query")
-    ),
-    Target(
-        "denylist", "/api/jwt/denylist/me/", "bearer", "baseline_api", ("pyjwt_verify", "redis_get")
-    ),
-    Target("baseline_page", "/", "", ""),
-    Target("session_page", "/session/profile/", "session", "baseline_page"),
-    Target("jwt_pages", "/jwt/profile/", "jwt_cookie", "baseline_page", ("pyjwt_verify",)),
-]
-# The lane whose samples give each target's auth time.
-SAMPLE_LANE = {
-    "session": "session",
-    "stateless": "stateless",
-    "lookup": "lookup",
-    "denylist": "denylist",
-    "jwt_pages": "jwt_pages",
-}
-RECORDING_ON, RECORDING_OFF = "recording on", "recording off"
-ONE, TWO = "1 instance", "2 instances"
-TARGET_RATIOS = {"stateless": 2.0, "session": 1.5, "denylist": 1.5}
+    @classmethod
+    def quick_look(cls, **changes: Any) -> Options:
+        defaults = {
+            "rounds": 3,
+            "seconds": 1,
+            "micro_rounds": 1,
+            "processes": 1,
+            "values": 3,
+            "min_time": 0.05,
+            "dashboard_requests": 200_000,
+            "renders": 5,
+            "quick": True,
+        }
+        return cls(**{**defaults, **changes})
 
 
-def _median_us(operation: Callable[[], object], *, batch: int, batches: int = 21) -> float:
-    """Median over batches of the mean time of one call, in microseconds."""
-    for _ in range(batch):
-        operation()
-    timings = []
-    for _ in range(batches):
-        started = time.perf_counter_ns()
-        for _ in range(batch):
-            operation()
-        timings.append((time.perf_counter_ns() - started) / batch / 1000)
-    return statistics.median(timings)
-
-
-def measure_floors(*, token: str, user_id: int) -> dict[str, float]:
-    """The cheapest possible version of each step the lanes take."""
-    redis = get_redis_connection("default")
-    redis.set("authbench:floor", "x")
-    # The key the site verifies this token with: the HMAC secret, or the public key its kid names.
-    verifying_key = token_backend().get_verifying_key(token)  # type: ignore[arg-type]  # raw token
+def endpoints(headers: dict[Credential, str]) -> dict[str, Endpoint]:
+    """The ping and every lane of the registry, each with the credential it reads."""
     return {
-        "redis_get": _median_us(lambda: redis.get("authbench:floor"), batch=500),
-        "pyjwt_verify": _median_us(
-            lambda: jwt.decode(
-                token,
-                verifying_key,
-                algorithms=[api_settings.ALGORITHM],
-                audience=api_settings.AUDIENCE,
-                issuer=api_settings.ISSUER,
-            ),
-            batch=1000,
-        ),
-        "user_query": _median_us(lambda: User.objects.using(BENCH_DB).get(pk=user_id), batch=300),
+        PING: Endpoint(PING_PATH, ""),
+        **{lane.name: Endpoint(lane.path, headers[lane.credential]) for lane in lanes.site_lanes()},
     }
 
 
-def credentials(base: str) -> dict[str, str]:
-    """One header per credential kind, obtained from the running site itself."""
+def steps_of(names: list[str]) -> list[Step]:
+    """Every endpoint on every copy of the site, and the A/A repeat."""
+    return [
+        *(Step(server, name) for server in SERVER_ENVIRONMENTS for name in names),
+        Step(RECORDING, AA_LANE, copy=2),
+    ]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    headers: dict[Credential, str]
+    session_key: str
+    access_token: str
+
+
+def credentials(base: str) -> Credentials:
+    """One of each kind, obtained from the running site through its own login forms and API."""
     session, pages = SiteClient(base), SiteClient(base)
     session.log_in("/session/login/", "authbench", PASSWORD)
     pages.log_in("/jwt/login/", "authbench", PASSWORD)
     access = SiteClient(base).token_pair("authbench", PASSWORD)["access"]
     session_name = settings.SESSION_COOKIE_NAME
     access_name = settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME
-    return {
-        "": "",
-        "session": f"Cookie: {session_name}={session.cookie(session_name)}",
-        "jwt_cookie": f"Cookie: {access_name}={pages.cookie(access_name)}",
-        "bearer": f"Authorization: Bearer {access}",
-        "token": access,
-    }
-
-
-@dataclass
-class WrkResult:
-    requests_per_second: float
-    latency_p50_ms: float
-    bad_responses: int
-
-
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def run_wrk(url: str, header: str, *, seconds: int, connections: int) -> WrkResult:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    if header:
-        command[1:1] = ["-H", header]
-    output = subprocess.run(  # noqa: S603
-        command, capture_output=True, text=True, check=True
-    ).stdout
-    rps_match = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    latency_match = re.search(r"50%\s+([\d.]+)(us|ms|s)", output)
-    if rps_match is None or latency_match is None:
-        raise RuntimeError(f"Could not read wrk's output:\n{output}")
-    rps = float(rps_match.group(1))
-    value, unit = latency_match.groups()
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    return WrkResult(
-        requests_per_second=rps,
-        latency_p50_ms=float(value) * _UNITS[unit],
-        bad_responses=int(bad.group(1)) if bad else 0,
+    session_key = session.cookie(session_name)
+    return Credentials(
+        headers={
+            Credential.SESSION_COOKIE: f"Cookie: {session_name}={session_key}",
+            Credential.ACCESS_COOKIE: f"Cookie: {access_name}={pages.cookie(access_name)}",
+            Credential.BEARER: f"Authorization: Bearer {access}",
+        },
+        session_key=session_key,
+        access_token=access,
     )
 
 
-def interleaved_rounds(
+# ------------------------------------------------------------------ in-process timings
+def run_micro(
     *,
-    targets: list[Target],
-    bases: dict[str, str],
-    headers: dict[str, str],
-    rounds: int,
-    seconds: int,
-    connections: int,
+    options: Options,
+    database: Path,
+    user_id: int,
+    found: Credentials,
     rng: random.Random,
     progress: Callable[[str], None],
-) -> dict[tuple[str, str], list[WrkResult]]:
+) -> dict[str, list[float]]:
     """
-    Every target against every base URL, once per round, in a shuffled order,
-    so that drift on the machine spreads over all of them alike.
+    pyperf's values (seconds per call) per benchmark, from ``micro_rounds``
+    alternations of the bare and the probed process, in a shuffled order.
     """
-    results: dict[tuple[str, str], list[WrkResult]] = {}
-    for round_number in range(1, rounds + 1):
-        steps = [(target, label) for target in targets for label in bases]
-        rng.shuffle(steps)
-        for target, label in steps:
-            result = run_wrk(
-                bases[label] + target.path,
-                headers[target.credential],
-                seconds=seconds,
-                connections=connections,
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "REDIS_URL": settings.REDIS_URL,
+        "DJANGO_DEBUG": "0",
+        "COMPARISON_RECORDING": "0",
+        "AUTHBENCH_SESSION_KEY": found.session_key,
+        "AUTHBENCH_ACCESS_TOKEN": found.access_token,
+        "AUTHBENCH_USER_ID": str(user_id),
+    }
+    values: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="authbench-micro-") as folder:
+        for round_number in range(1, options.micro_rounds + 1):
+            modes = ["0", "1"]
+            rng.shuffle(modes)
+            for measure in modes:
+                output = Path(folder) / f"round{round_number}-measure{measure}.json"
+                command = [
+                    sys.executable, "-m", "tools.bench_micro", "--copy-env", "--quiet",
+                    "--processes", str(options.processes), "--values", str(options.values),
+                    "--min-time", str(options.min_time), "--output", str(output),
+                ]  # fmt: skip
+                progress(
+                    f"in-process round {round_number}/{options.micro_rounds}: "
+                    f"{'probed' if measure == '1' else 'bare, floors and peers'}"
+                )
+                subprocess.run(  # noqa: S603
+                    command,
+                    env={**environment, "COMPARISON_MEASURE": measure},
+                    cwd=REPO_ROOT,
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
+                for benchmark in pyperf.BenchmarkSuite.load(str(output)).get_benchmarks():
+                    values.setdefault(benchmark.get_name(), []).extend(benchmark.get_values())
+    return values
+
+
+# ------------------------------------------------------------------ the run
+@contextmanager
+def _site_copies(database: Path, workers: int) -> Iterator[dict[str, Server]]:
+    with ExitStack() as stack:
+        copies = {}
+        for label, environment in SERVER_ENVIRONMENTS.items():
+            served = stack.enter_context(
+                gunicorn(
+                    database=database,
+                    recording=environment["COMPARISON_RECORDING"] == "1",
+                    workers=workers,
+                    environment=environment,
+                )
             )
-            if result.bad_responses:
-                raise RuntimeError(f"{target.name}: {result.bad_responses} non-2xx responses")
-            results.setdefault((target.name, label), []).append(result)
-            progress(
-                f"round {round_number}/{rounds}  {target.name:<14} {label:<13}  "
-                f"{result.requests_per_second:9.0f} req/s"
-            )
-    return results
+            copies[label] = Server(served.url, served.pid)
+        yield copies
 
 
-def require_wrk() -> None:
-    if shutil.which("wrk") is None:
-        raise RuntimeError("wrk is not installed: `make bench` installs it (apt-get install wrk).")
+def round_trips_per_request(*, using: str) -> dict[str, dict[str, float]]:
+    """Per lane, the Redis round trips and SQL queries of an accepted auth step, on average."""
+    rows = (
+        AuthRollup.objects.using(using)
+        .filter(outcome=Outcome.ACCEPTED)
+        .values("lane")
+        .annotate(
+            requests=Sum("requests"),
+            redis=Sum("redis_round_trips_sum"),
+            sql=Sum("db_queries_sum"),
+        )
+    )
+    return {
+        row["lane"]: {"redis": row["redis"] / row["requests"], "sql": row["sql"] / row["requests"]}
+        for row in rows
+        if row["requests"]
+    }
 
 
-def run_benchmark(
-    *,
-    seconds: int,
-    rounds: int,
-    connections: int,
-    workers: int,
-    dashboard_requests: int,
-    progress: Callable[[str], None],
-) -> dict:
+def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[str, Any]:
     require_wrk()
     rng = random.Random(7)  # noqa: S311 - a reproducible order, not a secret
+    started = time.monotonic()
     with ExitStack() as stack:
         database = stack.enter_context(scratch_database())
         user = User.objects.db_manager(BENCH_DB).create_user(
             username="authbench", password=PASSWORD
         )
-        servers = {
-            recording: stack.enter_context(
-                gunicorn(database=database, recording=recording, workers=workers)
-            ).url
-            for recording in (True, False)
-        }
-        headers = credentials(servers[True])
-        by_label = interleaved_rounds(
-            targets=TARGETS,
-            bases={RECORDING_ON: servers[True], RECORDING_OFF: servers[False]},
-            headers=headers,
-            rounds=rounds,
-            seconds=seconds,
-            connections=connections,
+        servers = stack.enter_context(_site_copies(database, options.workers))
+        found = credentials(servers[RECORDING].url)
+        targets = endpoints(found.headers)
+        progress("warming every endpoint on every copy")
+        interleaved_rounds(
+            steps=steps_of(list(targets)),
+            servers=servers,
+            endpoints=targets,
+            rounds=1,
+            seconds=1,
+            connections=options.connections,
+            rng=rng,
+            progress=lambda line: None,
+        )
+        http = interleaved_rounds(
+            steps=steps_of(list(targets)),
+            servers=servers,
+            endpoints=targets,
+            rounds=options.rounds,
+            seconds=options.seconds,
+            connections=options.connections,
             rng=rng,
             progress=progress,
         )
-        results = {(name, label == RECORDING_ON): runs for (name, label), runs in by_label.items()}
-        auth_us = measure_auth_steps(servers[True], headers, seconds=seconds, progress=progress)
-        floors = measure_floors(token=headers["token"], user_id=user.pk)
-        progress("floors: " + ", ".join(f"{name} {value:.1f} µs" for name, value in floors.items()))
-        progress(f"seeding {dashboard_requests:,} samples to time the dashboard")
-        seed_samples(requests=dashboard_requests, using=BENCH_DB)
-        render_ms = [_timed_get_ms(servers[False], "/comparison/") for _ in range(15)]
+        micro = run_micro(
+            options=options,
+            database=database,
+            user_id=user.pk,
+            found=found,
+            rng=rng,
+            progress=progress,
+        )
+        trips = round_trips_per_request(using=BENCH_DB)
+        progress(f"seeding {options.dashboard_requests:,} synthetic requests for the dashboard")
+        seed_samples(requests=options.dashboard_requests, using=BENCH_DB)
+        render_ms = [
+            _timed_get_ms(servers[NOT_RECORDING].url, "/comparison/")
+            for _ in range(options.renders)
+        ]
         requests_behind = AuthRollup.objects.using(BENCH_DB).aggregate(total=Sum("requests"))[
             "total"
         ]
-    return _report(
-        results=results,
-        floors=floors,
-        auth_us=auth_us,
+    return build_report(
+        options=options,
+        http={_step_key(step): runs for step, runs in http.items()},
+        micro=micro,
+        trips=trips,
         render_ms=render_ms,
-        requests_behind=requests_behind,
-        settings_used={
-            "seconds_per_step": seconds,
-            "rounds": rounds,
-            "connections": connections,
-            "workers": workers,
-            "dashboard_requests": dashboard_requests,
-        },
+        requests_behind=requests_behind or 0,
+        minutes=(time.monotonic() - started) / 60,
     )
-
-
-def measure_auth_steps(
-    base: str, headers: dict[str, str], *, seconds: int, progress: Callable[[str], None]
-) -> dict[str, float]:
-    """
-    Median auth-step time per lane, from the site's own samples, taken over
-    one connection at a time: under full load the step would also be timing
-    the queue for the CPU, which the idle floors it is compared with are not.
-    """
-    AuthSample.objects.using(BENCH_DB).all().delete()
-    for target in TARGETS:
-        if target.name in SAMPLE_LANE:
-            run_wrk(base + target.path, headers[target.credential], seconds=seconds, connections=1)
-            progress(f"auth-step pass  {target.name}")
-    # The dashboard flushes the serving process's buffered samples.
-    _timed_get_ms(base, "/comparison/")
-    return {
-        target: statistics.median(
-            AuthSample.objects.using(BENCH_DB)
-            .filter(lane=lane, outcome="accepted")
-            .values_list("auth_us", flat=True)
-        )
-        for target, lane in SAMPLE_LANE.items()
-    }
 
 
 def _timed_get_ms(base: str, path: str) -> float:
     started = time.perf_counter()
-    SiteClient(base).get(path)
-    return (time.perf_counter() - started) * 1000
+    answer = SiteClient(base, timeout=60).get(path)
+    elapsed = (time.perf_counter() - started) * 1000
+    if answer.status != 200:
+        raise RuntimeError(f"{path} answered {answer.status}")
+    return elapsed
 
 
-def _report(
-    *,
-    results: dict,
-    floors: dict[str, float],
-    auth_us: dict[str, float],
-    render_ms: list[float],
-    requests_behind: int,
-    settings_used: dict,
-) -> dict:
-    def median_rps(name: str, recording: bool) -> float:
-        return statistics.median(r.requests_per_second for r in results[name, recording])
+def _step_key(step: Step) -> str:
+    """A step as the report names it: ``server/endpoint`` (``#2`` for the A/A repeat)."""
+    return f"{step.server}/{step.endpoint}" + (f"#{step.copy}" if step.copy > 1 else "")
 
-    lanes = []
-    for target in TARGETS:
-        rps_on, rps_off = median_rps(target.name, True), median_rps(target.name, False)
-        floor = sum(floors[step] for step in target.floor) if target.floor else None
-        step_us = auth_us.get(target.name)
-        lanes.append(
+
+# ------------------------------------------------------------------ the report
+def _rps(http: dict[str, list[Measured]], key: str) -> list[float]:
+    return [run.requests_per_second for run in http[key]]
+
+
+def _paired(http: dict[str, list[Measured]], numerator: str, denominator: str) -> dict[str, Any]:
+    return stats.paired_ratio(_rps(http, numerator), _rps(http, denominator)).as_dict()
+
+
+def _median_of(http: dict[str, list[Measured]], key: str, field: str) -> float:
+    return statistics.median(getattr(run, field) for run in http[key])
+
+
+def _throughput(http: dict[str, list[Measured]]) -> list[dict[str, Any]]:
+    rows = []
+    for name in [PING, *(lane.name for lane in lanes.site_lanes())]:
+        path = PING_PATH if name == PING else lanes.BY_NAME[name].path
+
+        def at(server: str, name: str = name) -> str:
+            return f"{server}/{name}"
+
+        rows.append(
             {
-                "lane": target.name,
-                "path": target.path,
-                "rps_on": rps_on,
-                "rps_off": rps_off,
-                "on_off_ratio": rps_on / rps_off,
-                "baseline_ratio": rps_off / median_rps(target.baseline, False)
-                if target.baseline
-                else None,
-                "latency_p50_ms_on": statistics.median(
-                    r.latency_p50_ms for r in results[target.name, True]
-                ),
-                "auth_us": step_us,
-                "floor_us": floor,
-                "floor_ratio": step_us / floor if step_us and floor else None,
-                "floor_target": TARGET_RATIOS.get(target.name),
+                "lane": name,
+                "path": path,
+                "rps": {
+                    server: _median_of(http, at(server), "requests_per_second")
+                    for server in SERVER_ENVIRONMENTS
+                },
+                "cpu_us_per_request": {
+                    server: _median_of(http, at(server), "cpu_us_per_request")
+                    for server in SERVER_ENVIRONMENTS
+                },
+                "latency_p50_ms": _median_of(http, at(RECORDING), "latency_p50_ms"),
+                "vs_ping": None
+                if name == PING
+                else _paired(http, at(RECORDING), at(RECORDING, PING)),
+                "recording_on_off": _paired(http, at(RECORDING), at(NOT_RECORDING)),
+                "measured_bare": _paired(http, at(RECORDING), at(BARE)),
             }
         )
+    return rows
+
+
+def _micro_us(values: list[float]) -> float:
+    return statistics.median(values) * 1e6
+
+
+def floor_steps(lane: Lane, counts: dict[str, float] | None) -> tuple[str, ...]:
+    """
+    What a lane cannot avoid, from its credential (registry) and the store
+    round trips the probe counted: reading the credential (the session read
+    is one of the Redis round trips), then one GET per further Redis round
+    trip and one user row per SQL query.
+    """
+    session = lane.credential is Credential.SESSION_COOKIE
+    redis, sql = (round(counts["redis"]), round(counts["sql"])) if counts else (int(session), 0)
+    first = "session_read" if session else "jwt_decode"
+    return (first, *["redis_get"] * (redis - int(session)), *["user_row"] * sql)
+
+
+def _auth_steps(
+    micro: dict[str, list[float]], trips: dict[str, dict[str, float]]
+) -> list[dict[str, Any]]:
+    rows = []
+    for lane in lanes.site_lanes():
+        bare, probed = micro[f"lane:{lane.name}:bare"], micro[f"lane:{lane.name}:probed"]
+        steps = floor_steps(lane, trips.get(lane.name))
+        floor_parts = [micro[f"floor:{step}"] for step in steps]
+        peer = LANE_PEERS.get(lane.name)
+        peer_values = micro[f"peer:{peer[0]}"] if peer else None
+        rows.append(
+            {
+                "lane": lane.name,
+                "bare_us": _micro_us(bare),
+                "probed_us": _micro_us(probed),
+                "floor": " + ".join(steps),
+                "floor_us": sum(_micro_us(part) for part in floor_parts),
+                "peer": peer[1] if peer else None,
+                "peer_us": _micro_us(peer_values) if peer_values else None,
+                "bare_floor": stats.bootstrap_ratio(bare, floor_parts).as_dict(),
+                "probed_floor": stats.bootstrap_ratio(probed, floor_parts).as_dict(),
+                "bare_peer": stats.bootstrap_ratio(bare, [peer_values]).as_dict()
+                if peer_values
+                else None,
+                "probed_peer": stats.bootstrap_ratio(probed, [peer_values]).as_dict()
+                if peer_values
+                else None,
+            }
+        )
+    return rows
+
+
+def _capacity(
+    throughput: list[dict[str, Any]], trips: dict[str, dict[str, float]]
+) -> dict[str, Any]:
+    rows = []
+    for row in throughput:
+        cpu_us = row["cpu_us_per_request"][BARE]
+        counts = trips.get(row["lane"], {"redis": 0.0, "sql": 0.0})
+        rows.append(
+            {
+                "lane": row["lane"],
+                "cpu_us_per_request": cpu_us,
+                "redis_per_request": counts["redis"],
+                "sql_per_request": counts["sql"],
+                "at": {
+                    str(rate): {
+                        "app_cores": rate * cpu_us / 1e6,
+                        "redis_ops": rate * counts["redis"],
+                        "sql_queries": rate * counts["sql"],
+                    }
+                    for rate in CAPACITY_RATES
+                },
+            }
+        )
+    return {"formula": CAPACITY_FORMULA, "rates": list(CAPACITY_RATES), "lanes": rows}
+
+
+def _verdict(estimate: dict[str, Any], comparison: str, target: float) -> str:
+    """Met or missed when the whole interval is on one side of the target; else unclear."""
+    if comparison == ">=":
+        good, bad = estimate["low"] >= target, estimate["high"] < target
+    else:
+        good, bad = estimate["high"] <= target, estimate["low"] > target
+    return "met" if good else "missed" if bad else "unclear"
+
+
+def _goal(figure: str, estimate: dict[str, Any], comparison: str, target: float) -> dict[str, Any]:
     return {
-        **settings_used,
-        "cpus": os.cpu_count(),
-        "floors": {
-            "redis_get_us": floors["redis_get"],
-            "pyjwt_verify_us": floors["pyjwt_verify"],
-            "user_query_us": floors["user_query"],
-        },
-        "lanes": lanes,
-        "dashboard": {
-            "render_ms_median": statistics.median(render_ms),
-            "requests_behind": requests_behind,
-        },
+        "figure": figure,
+        "estimate": estimate,
+        "comparison": comparison,
+        "target": target,
+        "verdict": _verdict(estimate, comparison, target),
     }
 
 
-CLUSTER_TARGETS = [target for target in TARGETS if target.path.startswith("/api/")]
+def _goals(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 10's targets, each with the figure and interval it is judged on."""
+    throughput = {row["lane"]: row for row in report["throughput"]}
+    auth = {row["lane"]: row for row in report["auth_step"]}
+    band = report["noise"]["band"]
+    return [
+        _goal(
+            f"recording on/off, {lanes.STATELESS.name}, paired",
+            throughput[lanes.STATELESS.name]["recording_on_off"],
+            ">=",
+            0.97,
+        ),
+        _goal("A/A noise band (+-)", {"median": band, "low": band, "high": band}, "<=", 0.03),
+        _goal(
+            f"{lanes.STATELESS.name} auth step, probed / PyJWT decode",
+            auth[lanes.STATELESS.name]["probed_floor"],
+            "<=",
+            1.5,
+        ),
+        _goal(
+            f"{lanes.DENYLIST.name} auth step, probed / (decode + GET)",
+            auth[lanes.DENYLIST.name]["probed_floor"],
+            "<=",
+            1.5,
+        ),
+        _goal(
+            f"{lanes.SNAPSHOT.name} auth step, probed / (GET + session decode)",
+            auth[lanes.SNAPSHOT.name]["probed_floor"],
+            "<=",
+            1.5,
+        ),
+        _goal(
+            f"{lanes.SESSION.name} auth step, bare / stock Django",
+            auth[lanes.SESSION.name]["bare_peer"],
+            "<=",
+            1.0,
+        ),
+        _goal(
+            f"{lanes.SESSION.name} throughput / ping",
+            throughput[lanes.SESSION.name]["vs_ping"],
+            ">=",
+            0.40,
+        ),
+        _goal(
+            f"{lanes.SNAPSHOT.name} throughput / {lanes.DENYLIST.name} throughput",
+            report["pairs"]["snapshot_vs_denylist"],
+            ">=",
+            1.0,
+        ),
+        _goal(
+            "dashboard render, ms",
+            report["dashboard"]["render_ms"],
+            "<=",
+            100.0,
+        ),
+    ]
+
+
+def build_report(
+    *,
+    options: Options,
+    http: dict[str, list[Measured]],
+    micro: dict[str, list[float]],
+    trips: dict[str, dict[str, float]],
+    render_ms: list[float],
+    requests_behind: int,
+    minutes: float,
+) -> dict[str, Any]:
+    """The whole run as JSON-ready data: what the command prints and the dashboard shows."""
+    aa = stats.paired_ratio(
+        _rps(http, f"{RECORDING}/{AA_LANE}#2"), _rps(http, f"{RECORDING}/{AA_LANE}")
+    )
+    throughput = _throughput(http)
+    report: dict[str, Any] = {
+        "version": 2,
+        "options": options.__dict__,
+        "cpus": os.cpu_count(),
+        "minutes": minutes,
+        "methods": {"paired": stats.ORDER_STATISTICS, "unpaired": stats.BOOTSTRAP},
+        "servers": SERVER_ENVIRONMENTS,
+        "noise": {
+            "lane": AA_LANE,
+            "aa": aa.as_dict(),
+            "band": stats.noise_band(aa),
+            "band_percent": stats.noise_band(aa) * 100,
+        },
+        "throughput": throughput,
+        "pairs": {
+            "snapshot_vs_denylist": _paired(
+                http, f"{RECORDING}/{lanes.SNAPSHOT.name}", f"{RECORDING}/{lanes.DENYLIST.name}"
+            )
+        },
+        "floors": {f"{name}_us": _micro_us(micro[f"floor:{name}"]) for name in FLOOR_STEPS},
+        "floor_steps": FLOOR_STEPS,
+        "auth_step": _auth_steps(micro, trips),
+        "capacity": _capacity(throughput, trips),
+        "dashboard": {
+            "render_ms": stats.median_interval(render_ms).as_dict(),
+            "requests_behind": requests_behind,
+        },
+    }
+    report["goals"] = _goals(report)
+    return report
+
+
+# ------------------------------------------------------------------ the printed summary
+def summary(report: dict[str, Any]) -> list[str]:
+    """The tables the command prints at the end."""
+    ratio = stats.format_ratio
+    options = report["options"]
+    lines = [
+        "",
+        f"Throughput: wrk, {options['rounds']} paired rounds of {options['seconds']} s per step, "
+        f"{options['connections']} connections, {options['workers']} gunicorn worker(s) per copy.",
+        f"Ratios: {report['methods']['paired']}.",
+        f"A/A ({report['noise']['lane']} against itself, same copy, same round): "
+        f"{ratio(report['noise']['aa'])}: noise band +-{report['noise']['band'] * 100:.1f}%.",
+        "",
+        f"{'lane':<10} {'req/s':>6}  {'vs ping':<22} {'recording on/off':<28} "
+        f"{'measured / bare':<28} {'CPU µs/req':>10}",
+    ]
+    for row in report["throughput"]:
+        lines.append(
+            f"{row['lane']:<10} {row['rps'][RECORDING]:>6.0f}  {ratio(row['vs_ping']):<22} "
+            f"{ratio(row['recording_on_off']):<28} {ratio(row['measured_bare']):<28} "
+            f"{row['cpu_us_per_request'][RECORDING]:>10.0f}"
+        )
+    lines.append(
+        f"{lanes.SNAPSHOT.name} / {lanes.DENYLIST.name} throughput: "
+        f"{ratio(report['pairs']['snapshot_vs_denylist'])}"
+    )
+    lines += [
+        "",
+        f"Auth step, warm and in-process (pyperf), µs; ratios: {report['methods']['unpaired']}.",
+        f"{'lane':<10} {'bare':>7} {'probed':>7}  {'floor':<25} {'floor µs':>8}  "
+        f"{'bare / floor':<22} {'probed / floor':<22} {'peer µs':>7}  {'bare / peer':<22}",
+    ]
+    for row in report["auth_step"]:
+        peer_us = "-" if row["peer_us"] is None else f"{row['peer_us']:.1f}"
+        lines.append(
+            f"{row['lane']:<10} {row['bare_us']:>7.1f} {row['probed_us']:>7.1f}  "
+            f"{row['floor']:<25} {row['floor_us']:>8.1f}  {ratio(row['bare_floor'], 2):<22} "
+            f"{ratio(row['probed_floor'], 2):<22} {peer_us:>7}  {ratio(row['bare_peer'], 2):<22}"
+        )
+    lines.append(
+        "Floors: "
+        + "; ".join(
+            f"{what} {report['floors'][f'{name}_us']:.1f} µs"
+            for name, what in report["floor_steps"].items()
+        )
+    )
+    peers = [f"{row['lane']}: {row['peer']}" for row in report["auth_step"] if row["peer"]]
+    lines.append("Peers: " + "; ".join(peers))
+    capacity = report["capacity"]
+    rates = capacity["rates"]
+    lines += [
+        "",
+        f"Capacity: {capacity['formula']}.",
+        f"{'lane':<10} {'CPU µs':>7} {'Redis':>6} {'SQL':>5}  "
+        + "  ".join(f"{f'at {rate:,}/s: cores, Redis/s, SQL/s':<36}" for rate in rates),
+    ]
+    for row in capacity["lanes"]:
+        cells = [
+            f"{cell['app_cores']:>6.1f} {cell['redis_ops']:>12,.0f} {cell['sql_queries']:>12,.0f}"
+            for cell in (row["at"][str(rate)] for rate in rates)
+        ]
+        lines.append(
+            f"{row['lane']:<10} {row['cpu_us_per_request']:>7.0f} "
+            f"{row['redis_per_request']:>6.2f} {row['sql_per_request']:>5.2f}  "
+            + "    ".join(f"{cell:<34}" for cell in cells)
+        )
+    dashboard = report["dashboard"]
+    render = dashboard["render_ms"]
+    lines += [
+        "",
+        f"Dashboard: {render['median']:.1f} ms [{render['low']:.1f}-{render['high']:.1f}] "
+        f"(median of {render['samples']} renders) over {dashboard['requests_behind']:,} "
+        "recorded requests.",
+        "",
+        "Targets (judged on the interval: met or missed when all of it is on one side):",
+    ]
+    for goal in report["goals"]:
+        estimate = goal["estimate"]
+        figure = (
+            f"+-{estimate['median'] * 100:.1f}%"
+            if goal["figure"].startswith("A/A")
+            else f"{estimate['median']:.3f} [{estimate['low']:.3f}-{estimate['high']:.3f}]"
+        )
+        target = (
+            f"+-{goal['target'] * 100:.0f}%"
+            if goal["figure"].startswith("A/A")
+            else f"{goal['target']:g}"
+        )
+        lines.append(
+            f"  {goal['figure']:<55} {figure:<26} target {goal['comparison']} {target:<6} "
+            f"{goal['verdict']}"
+        )
+    return lines
+
+
+# ------------------------------------------------------------------ the cluster
+ONE, TWO = "1 instance", "2 instances"
 
 
 def run_cluster_benchmark(
-    *, seconds: int, rounds: int, connections: int, progress: Callable[[str], None]
-) -> dict:
+    *, rounds: int, seconds: int, connections: int, progress: Callable[[str], None]
+) -> dict[str, Any]:
     """
     Throughput per lane through nginx in front of one instance and in front of
     two, on the same cluster (PostgreSQL, Redis via Sentinel), interleaved.
@@ -357,15 +666,20 @@ def run_cluster_benchmark(
     cluster = Cluster().start()
     try:
         cluster.create_user("authbench", PASSWORD)
-        proxies = {
-            1: cluster.start_proxy("proxy-one", instances=cluster.instances[:1]),
-            2: cluster.url,
+        servers = {
+            ONE: Server(cluster.start_proxy("proxy-one", instances=cluster.instances[:1])),
+            TWO: Server(cluster.url),
         }
-        headers = credentials(cluster.url)
+        found = credentials(cluster.url)
+        targets = {
+            name: endpoint
+            for name, endpoint in endpoints(found.headers).items()
+            if endpoint.path.startswith("/api/")
+        }
         results = interleaved_rounds(
-            targets=CLUSTER_TARGETS,
-            bases={ONE: proxies[1], TWO: proxies[2]},
-            headers=headers,
+            steps=[Step(server, name) for server in servers for name in targets],
+            servers=servers,
+            endpoints=targets,
             rounds=rounds,
             seconds=seconds,
             connections=connections,
@@ -374,16 +688,26 @@ def run_cluster_benchmark(
         )
     finally:
         cluster.stop()
-    lanes = []
-    for target in CLUSTER_TARGETS:
-        one = statistics.median(r.requests_per_second for r in results[target.name, ONE])
-        two = statistics.median(r.requests_per_second for r in results[target.name, TWO])
-        lanes.append({"lane": target.name, "rps_one": one, "rps_two": two, "ratio": two / one})
+    http = {_step_key(step): runs for step, runs in results.items()}
     return {
         "mode": "cluster",
         "seconds_per_step": seconds,
         "rounds": rounds,
         "connections": connections,
         "cpus": os.cpu_count(),
-        "lanes": lanes,
+        "method": stats.ORDER_STATISTICS,
+        "lanes": [
+            {
+                "lane": name,
+                "rps_one": _median_of(http, f"{ONE}/{name}", "requests_per_second"),
+                "rps_two": _median_of(http, f"{TWO}/{name}", "requests_per_second"),
+                "ratio": _paired(http, f"{TWO}/{name}", f"{ONE}/{name}"),
+            }
+            for name in targets
+        ],
     }
+
+
+def write_report(report: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2))

@@ -11,7 +11,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,9 +67,17 @@ class Served:
 
 @contextmanager
 def gunicorn(
-    *, database: Path, recording: bool, workers: int, source: Source = Source.BENCH
+    *,
+    database: Path,
+    recording: bool,
+    workers: int,
+    source: Source = Source.BENCH,
+    environment: Mapping[str, str] | None = None,
 ) -> Iterator[Served]:
-    """The site under gunicorn on a free loopback port; its samples are marked ``source``."""
+    """
+    The site under gunicorn on a free loopback port; its samples are marked
+    ``source``, and ``environment`` adds or overrides variables.
+    """
     port = free_loopback_port()
     env = {
         **os.environ,
@@ -82,6 +90,7 @@ def gunicorn(
         # Long enough that no token expires during the run.
         "JWT_ACCESS_LIFETIME_SECONDS": "7200",
         "DJANGO_LOG_LEVEL": "ERROR",
+        **(environment or {}),
     }
     command = gunicorn_command(port=port, workers=workers, options=("--log-level", "warning"))
     process = subprocess.Popen(command, env=env, cwd=REPO_ROOT)  # noqa: S603

@@ -1,4 +1,3 @@
-import json
 from pathlib import Path
 from typing import Any
 
@@ -7,21 +6,40 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from comparison.management.preflight import require_redis
 from comparison.models import BenchmarkRun
-from tools.bench import run_benchmark, run_cluster_benchmark
+from tools.bench import Options, run_benchmark, run_cluster_benchmark, summary, write_report
+from tools.stats import format_ratio
 
 
 class Command(BaseCommand):
     help = (
-        "Benchmark every lane under gunicorn with wrk, recording on and off, interleaved; "
-        "print medians and ratios, store the report for the dashboard."
+        "Benchmark every lane: throughput under wrk in paired, interleaved rounds with an A/A "
+        "noise band; warm auth-step cost against its floor and its stock peer (pyperf); "
+        "capacity; dashboard render time. Prints medians with 95% intervals, stores the report."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seconds", type=int, default=5, help="per step")
-        parser.add_argument("--rounds", type=int, default=3)
-        parser.add_argument("--connections", type=int, default=4)
-        parser.add_argument("--workers", type=int, default=1, help="gunicorn workers per copy")
-        parser.add_argument("--dashboard-requests", type=int, default=1_000_000)
+        defaults = Options()
+        parser.add_argument(
+            "--quick",
+            action="store_true",
+            help="a quick look: 3 rounds of 1 s, one short in-process pass, 200k seeded requests",
+        )
+        parser.add_argument("--rounds", type=int, help=f"paired rounds (default {defaults.rounds})")
+        parser.add_argument("--seconds", type=int, help=f"per step (default {defaults.seconds})")
+        parser.add_argument("--connections", type=int, help=f"default {defaults.connections}")
+        parser.add_argument("--workers", type=int, help="gunicorn workers per copy (default 1)")
+        parser.add_argument(
+            "--micro-rounds",
+            type=int,
+            help=f"alternations of the bare and probed pyperf runs (default "
+            f"{defaults.micro_rounds})",
+        )
+        parser.add_argument(
+            "--dashboard-requests",
+            type=int,
+            help="synthetic requests behind the dashboard "
+            f"(default {defaults.dashboard_requests:,})",
+        )
         parser.add_argument(
             "--cluster",
             action="store_true",
@@ -34,76 +52,51 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def handle(self, *args: object, **options: Any) -> None:
+        chosen = {
+            name: options[name]
+            for name in (
+                "rounds",
+                "seconds",
+                "connections",
+                "workers",
+                "micro_rounds",
+                "dashboard_requests",
+            )
+            if options[name] is not None
+        }
         if options["cluster"]:
-            self._cluster(options)
+            self._cluster(options, chosen)
             return
         require_redis(make_target="bench")
+        bench_options = Options.quick_look(**chosen) if options["quick"] else Options(**chosen)
         try:
-            report = run_benchmark(
-                seconds=options["seconds"],
-                rounds=options["rounds"],
-                connections=options["connections"],
-                workers=options["workers"],
-                dashboard_requests=options["dashboard_requests"],
-                progress=self._progress,
-            )
+            report = run_benchmark(options=bench_options, progress=self._progress)
         except RuntimeError as e:
             raise CommandError(str(e)) from e
-        self._print(report)
+        for line in summary(report):
+            self.stdout.write(line)
         output: Path = options["output"] or settings.BASE_DIR / "reports" / "authbench.json"
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(report, indent=2))
+        write_report(report, output)
         run = BenchmarkRun.objects.create(report=report)
-        self.stdout.write(self.style.SUCCESS(f"Report written to {output} and stored as {run}."))
+        self.stdout.write(self.style.SUCCESS(f"\nReport written to {output} and stored as {run}."))
 
-    def _cluster(self, options: dict) -> None:
+    def _cluster(self, options: dict[str, Any], chosen: dict[str, Any]) -> None:
         try:
             report = run_cluster_benchmark(
-                seconds=options["seconds"],
-                rounds=options["rounds"],
-                connections=options["connections"],
+                rounds=chosen.get("rounds", 3 if options["quick"] else 10),
+                seconds=chosen.get("seconds", 1 if options["quick"] else 3),
+                connections=chosen.get("connections", 8),
                 progress=self._progress,
             )
         except RuntimeError as e:
             raise CommandError(str(e)) from e
-        self.stdout.write(f"\n{'lane':<14} {'1 instance':>11} {'2 instances':>12} {'2 / 1':>7}")
+        self.stdout.write(f"\nRatios: {report['method']}.")
+        self.stdout.write(f"{'lane':<10} {'1 instance':>11} {'2 instances':>12}  2 / 1")
         for row in report["lanes"]:
             self.stdout.write(
-                f"{row['lane']:<14} {row['rps_one']:>11.0f} {row['rps_two']:>12.0f} "
-                f"{row['ratio']:>7.3f}"
+                f"{row['lane']:<10} {row['rps_one']:>11.0f} {row['rps_two']:>12.0f}  "
+                f"{format_ratio(row['ratio'])}"
             )
         output: Path = options["output"] or settings.BASE_DIR / "reports" / "authbench-cluster.json"
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(report, indent=2))
+        write_report(report, output)
         self.stdout.write(self.style.SUCCESS(f"Report written to {output}."))
-
-    def _print(self, report: dict) -> None:
-        floors = report["floors"]
-        self.stdout.write(
-            f"\nFloors (median): Redis GET {floors['redis_get_us']:.1f} µs, "
-            f"PyJWT HS256 verify {floors['pyjwt_verify_us']:.1f} µs, "
-            f"user query {floors['user_query_us']:.1f} µs\n"
-        )
-        header = (
-            f"{'lane':<14} {'req/s on':>9} {'req/s off':>9} {'on/off':>7} {'/base':>6} "
-            f"{'p50 ms':>7} {'auth µs':>8} {'floor µs':>8} {'x floor':>7} {'target':>6}"
-        )
-        self.stdout.write(header)
-        self.stdout.write("-" * len(header))
-
-        def fmt(value: float | None, spec: str) -> str:
-            return "-" if value is None else format(value, spec)
-
-        for row in report["lanes"]:
-            self.stdout.write(
-                f"{row['lane']:<14} {row['rps_on']:>9.0f} {row['rps_off']:>9.0f} "
-                f"{row['on_off_ratio']:>7.3f} {fmt(row['baseline_ratio'], '>6.3f')} "
-                f"{row['latency_p50_ms_on']:>7.2f} {fmt(row['auth_us'], '>8.1f')} "
-                f"{fmt(row['floor_us'], '>8.1f')} {fmt(row['floor_ratio'], '>7.2f')} "
-                f"{fmt(row['floor_target'], '>6.1f')}"
-            )
-        dashboard = report["dashboard"]
-        self.stdout.write(
-            f"\nDashboard: median render {dashboard['render_ms_median']:.1f} ms over "
-            f"{dashboard['requests_behind']:,} recorded requests\n"
-        )

@@ -1,0 +1,251 @@
+"""
+The benchmark's statistics, parsing and report, on fixed inputs. The benchmark
+itself is a command (`make bench`), not a test: nothing here times anything.
+"""
+
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from accounts import lanes
+from comparison.models import BenchmarkRun
+from tools import bench, stats
+from tools.bench_http import Measured, WrkResult, parse_wrk
+from tools.bench_micro import FLOOR_STEPS, LANE_PEERS
+
+WRK_OUTPUT = """\
+Running 2s test @ http://127.0.0.1:40000/api/ping/
+  1 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.80ms  200.00us   5.00ms   90.00%
+  Latency Distribution
+     50%  750.00us
+     75%    1.90ms
+     90%    2.00ms
+     99%    3.00ms
+  4001 requests in 2.00s, 1.00MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:   2000.50
+Transfer/sec:    500.00KB
+"""
+
+
+def test_wrk_output_is_parsed() -> None:
+    assert parse_wrk(WRK_OUTPUT) == WrkResult(
+        requests_per_second=2000.5, latency_p50_ms=0.75, bad_responses=3, requests=4001
+    )
+
+
+# ------------------------------------------------------------------ statistics
+def test_ten_rounds_give_the_second_and_ninth_values_as_the_95_percent_interval() -> None:
+    estimate = stats.median_interval([9, 1, 8, 2, 7, 3, 6, 4, 5, 10])
+
+    assert (estimate.median, estimate.low, estimate.high) == (5.5, 2, 9)
+    # 1 - 2 * P(Binomial(10, 1/2) <= 1) = 1 - 2 * 11 / 1024
+    assert estimate.coverage == pytest.approx(1 - 22 / 1024)
+
+
+def test_too_few_rounds_give_the_whole_range_and_say_it_covers_less() -> None:
+    estimate = stats.median_interval([3.0, 1.0, 2.0])
+
+    assert (estimate.low, estimate.high) == (1.0, 3.0)
+    assert estimate.coverage == pytest.approx(0.75)
+
+
+def test_a_paired_ratio_is_the_median_of_per_round_ratios_not_the_ratio_of_medians() -> None:
+    # Round by round the numerator is always 10% ahead, although the machine drifts.
+    denominators = [100.0, 50.0, 200.0, 120.0, 80.0, 150.0]
+    numerators = [value * 1.1 for value in denominators]
+
+    estimate = stats.paired_ratio(numerators, denominators)
+
+    assert estimate.median == pytest.approx(1.1)
+    assert (estimate.low, estimate.high) == (pytest.approx(1.1), pytest.approx(1.1))
+    assert not estimate.no_difference
+
+
+def test_an_interval_that_holds_one_is_printed_as_no_difference() -> None:
+    estimate = stats.paired_ratio([1.02, 0.97, 1.01, 0.99, 1.03, 0.98], [1.0] * 6)
+
+    assert estimate.no_difference
+    assert stats.format_ratio(estimate.as_dict()) == "no difference [0.970-1.030]"
+
+
+def test_an_interval_clear_of_one_prints_its_median_and_bounds() -> None:
+    estimate = stats.paired_ratio([0.91, 0.93, 0.92, 0.95, 0.90, 0.94], [1.0] * 6)
+
+    assert stats.format_ratio(estimate.as_dict()) == "0.925 [0.900-0.950]"
+
+
+def test_the_noise_band_is_how_far_the_aa_interval_reaches_from_one() -> None:
+    aa = stats.paired_ratio([0.98, 1.0, 1.01, 0.99, 1.0, 1.005], [1.0] * 6)
+
+    assert stats.noise_band(aa) == pytest.approx(0.02)
+
+
+def test_the_bootstrap_is_reproducible_and_brackets_the_ratio_of_medians() -> None:
+    lane = [2.0, 2.2, 2.1, 1.9, 2.05, 2.15, 1.95, 2.0]
+    floor_parts = [[0.5, 0.55, 0.45, 0.5], [0.5, 0.5, 0.52, 0.48]]
+
+    first = stats.bootstrap_ratio(lane, floor_parts)
+    second = stats.bootstrap_ratio(lane, floor_parts)
+
+    assert first == second
+    assert first.median == pytest.approx(2.025 / (0.5 + 0.5))
+    assert first.low <= first.median <= first.high
+    assert first.coverage == stats.CONFIDENCE
+
+
+# ------------------------------------------------------------------ the report
+def _fixed_http() -> dict[str, list[Measured]]:
+    """Ten rounds per step: ping 1000 req/s, each lane a fixed share of it, steady CPU."""
+    shares = {"ping": 1.0, **{lane.name: 0.5 for lane in lanes.site_lanes()}}
+    shares[lanes.SNAPSHOT.name] = 0.6
+    http = {}
+    for server in bench.SERVER_ENVIRONMENTS:
+        for name, share in shares.items():
+            http[f"{server}/{name}"] = [
+                Measured(1000 * share * (1 + round_number / 100), 1.0, 400.0)
+                for round_number in range(10)
+            ]
+    # The A/A repeat: within 1% of its twin, both ways.
+    twin = http[f"{bench.RECORDING}/{bench.AA_LANE}"]
+    http[f"{bench.RECORDING}/{bench.AA_LANE}#2"] = [
+        Measured(run.requests_per_second * (1.01 if i % 2 else 0.99), 1.0, 400.0)
+        for i, run in enumerate(twin)
+    ]
+    return http
+
+
+# Store round trips per request, as the probe counts them (tests/comparison/test_auth_cost.py).
+TRIPS = {
+    lanes.SESSION.name: {"redis": 1.0, "sql": 1.0},
+    lanes.SNAPSHOT.name: {"redis": 1.0, "sql": 0.0},
+    lanes.JWT_PAGES.name: {"redis": 0.0, "sql": 0.0},
+    lanes.STATELESS.name: {"redis": 0.0, "sql": 0.0},
+    lanes.LOOKUP.name: {"redis": 0.0, "sql": 1.0},
+    lanes.DENYLIST.name: {"redis": 1.0, "sql": 0.0},
+}
+
+
+def _fixed_micro() -> dict[str, list[float]]:
+    micro = {}
+    for lane in lanes.site_lanes():
+        micro[f"lane:{lane.name}:bare"] = [60e-6, 61e-6, 59e-6, 60e-6]
+        micro[f"lane:{lane.name}:probed"] = [70e-6, 71e-6, 69e-6, 70e-6]
+    for name in FLOOR_STEPS:
+        micro[f"floor:{name}"] = [20e-6, 20e-6, 21e-6, 19e-6]
+    for peer, _ in LANE_PEERS.values():
+        micro[f"peer:{peer}"] = [60e-6, 60e-6, 60e-6, 60e-6]
+    return micro
+
+
+@pytest.fixture
+def report() -> dict:
+    return bench.build_report(
+        options=bench.Options(),
+        http=_fixed_http(),
+        micro=_fixed_micro(),
+        trips=TRIPS,
+        render_ms=[50.0, 40.0, 60.0, 45.0, 55.0, 52.0],
+        requests_behind=10_000_000,
+        minutes=12.0,
+    )
+
+
+def test_every_lane_of_the_registry_has_a_row_in_every_table(report) -> None:
+    names = [lane.name for lane in lanes.site_lanes()]
+
+    assert [row["lane"] for row in report["throughput"]] == [bench.PING, *names]
+    assert [row["lane"] for row in report["auth_step"]] == names
+    assert [row["lane"] for row in report["capacity"]["lanes"]] == [bench.PING, *names]
+
+
+def test_throughput_ratios_are_paired_and_the_aa_pair_is_the_noise_band(report) -> None:
+    rows = {row["lane"]: row for row in report["throughput"]}
+
+    assert rows[lanes.SESSION.name]["vs_ping"]["median"] == pytest.approx(0.5)
+    assert rows[lanes.SESSION.name]["recording_on_off"]["no_difference"]
+    assert report["pairs"]["snapshot_vs_denylist"]["median"] == pytest.approx(1.2)
+    assert report["noise"]["aa"]["no_difference"]
+    assert report["noise"]["band"] == pytest.approx(0.01)
+
+
+def test_auth_step_ratios_divide_by_the_sum_of_the_floor_steps(report) -> None:
+    rows = {row["lane"]: row for row in report["auth_step"]}
+
+    denylist = rows[lanes.DENYLIST.name]
+    assert denylist["floor"] == "jwt_decode + redis_get"
+    assert denylist["floor_us"] == pytest.approx(40.0)
+    assert denylist["probed_floor"]["median"] == pytest.approx(70 / 40)
+    assert rows[lanes.STATELESS.name]["probed_floor"]["median"] == pytest.approx(70 / 20)
+    assert rows[lanes.SESSION.name]["bare_peer"]["median"] == pytest.approx(1.0)
+    assert rows[lanes.DENYLIST.name]["peer"] is None
+    assert report["floors"]["redis_get_us"] == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize(
+    ("lane", "counts", "floor"),
+    [
+        (lanes.SESSION, {"redis": 1.0, "sql": 1.0}, ("session_read", "user_row")),
+        (lanes.SNAPSHOT, {"redis": 1.02, "sql": 0.0}, ("session_read",)),
+        (lanes.DENYLIST, {"redis": 1.0, "sql": 0.0}, ("jwt_decode", "redis_get")),
+        (lanes.JWT_PAGES, None, ("jwt_decode",)),
+    ],
+)
+def test_a_lanes_floor_follows_its_credential_and_its_counted_round_trips(lane, counts, floor):
+    assert bench.floor_steps(lane, counts) == floor
+
+
+def test_capacity_is_rate_times_cost_per_request(report) -> None:
+    session = next(row for row in report["capacity"]["lanes"] if row["lane"] == "session")
+
+    assert session["at"]["10000"] == {
+        "app_cores": pytest.approx(4.0),
+        "redis_ops": pytest.approx(10_000),
+        "sql_queries": pytest.approx(10_000),
+    }
+    assert "rate x CPU seconds per request" in report["capacity"]["formula"]
+
+
+def test_each_target_is_judged_on_its_interval(report) -> None:
+    verdicts = {goal["figure"]: goal["verdict"] for goal in report["goals"]}
+
+    assert verdicts["A/A noise band (+-)"] == "met"
+    assert verdicts["stateless auth step, probed / PyJWT decode"] == "missed"
+    assert verdicts["session auth step, bare / stock Django"] == "unclear"
+    assert verdicts["session throughput / ping"] == "met"
+    assert verdicts["dashboard render, ms"] == "met"
+
+
+def test_the_summary_prints_intervals_and_targets(report) -> None:
+    text = "\n".join(bench.summary(report))
+
+    assert "noise band +-1.0%" in text
+    assert "no difference [" in text
+    assert "target >= 0.4" in text
+    assert "median of per-round ratios" in text
+
+
+@pytest.mark.django_db
+def test_the_dashboard_shows_the_last_report_with_its_intervals(client, report) -> None:
+    BenchmarkRun.objects.create(report=report)
+
+    response = client.get(reverse("comparison:dashboard"))
+
+    assert response.status_code == HTTPStatus.OK
+    body = response.content.decode()
+    assert "A/A" in body
+    assert "no difference" in body
+    assert '0.500 <span class="muted">[0.500\N{EN DASH}0.500]</span>' in body
+    assert "Cores at 10000/s" in body
+
+
+@pytest.mark.django_db
+def test_a_report_in_the_old_format_asks_for_a_new_run(client) -> None:
+    BenchmarkRun.objects.create(report={"rounds": 3, "lanes": []})
+
+    response = client.get(reverse("comparison:dashboard"))
+
+    assert "older format" in response.content.decode()

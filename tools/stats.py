@@ -1,0 +1,142 @@
+"""
+The benchmark's statistics, kept apart so they can be tested with fixed inputs.
+
+Two kinds of comparison, each reported as a median with a 95% interval:
+
+* **Paired rounds** (throughput): both sides ran in the same round, so each
+  round gives one ratio; the figure is the median of those ratios, and its
+  interval is the distribution-free one for a median, read off the order
+  statistics with binomial coverage (no assumption about the noise's shape).
+* **Unpaired samples** (in-process timings from pyperf): the figure is the
+  ratio of medians, and its interval a percentile bootstrap with a fixed seed,
+  so the same samples always print the same interval.
+
+A ratio whose interval holds 1.0 is "no difference": the effect, if any, is
+inside the noise.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+CONFIDENCE = 0.95
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 7
+
+ORDER_STATISTICS = "median of per-round ratios; 95% distribution-free interval (order statistics)"
+BOOTSTRAP = (
+    f"ratio of medians; 95% percentile bootstrap ({BOOTSTRAP_RESAMPLES} resamples, "
+    f"seed {BOOTSTRAP_SEED})"
+)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A median with its interval; ``coverage`` is what the interval actually achieves."""
+
+    median: float
+    low: float
+    high: float
+    samples: int
+    coverage: float
+
+    @property
+    def no_difference(self) -> bool:
+        return self.low <= 1.0 <= self.high
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "no_difference": self.no_difference}
+
+
+def _binomial_at_most(successes: int, trials: int) -> float:
+    """P(X <= successes) for X ~ Binomial(trials, 1/2)."""
+    return sum(math.comb(trials, i) for i in range(successes + 1)) / 2**trials
+
+
+def median_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> Estimate:
+    """
+    The median and the narrowest symmetric order-statistic interval
+    [x(k), x(n+1-k)] that covers the true median with at least ``confidence``.
+    With too few values for that, the interval is the whole range and
+    ``coverage`` says how much less it covers.
+    """
+    if not values:
+        raise ValueError("no values")
+    ordered = sorted(values)
+    n = len(ordered)
+    k, coverage = 1, 1 - 2 * _binomial_at_most(0, n)
+    while k + 1 <= (n + 1) // 2:
+        wider_k_coverage = 1 - 2 * _binomial_at_most(k, n)
+        if wider_k_coverage < confidence:
+            break
+        k, coverage = k + 1, wider_k_coverage
+    return Estimate(
+        median=statistics.median(ordered),
+        low=ordered[k - 1],
+        high=ordered[n - k],
+        samples=n,
+        coverage=coverage,
+    )
+
+
+def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> Estimate:
+    """The median of per-round ratios (round i of one side over round i of the other)."""
+    if len(numerators) != len(denominators):
+        raise ValueError("paired rounds need as many numerators as denominators")
+    return median_interval([a / b for a, b in zip(numerators, denominators, strict=True)])
+
+
+def noise_band(aa: Estimate) -> float:
+    """How far from 1.0 the A/A interval reaches, as a fraction (0.02 is +-2%)."""
+    return max(1.0 - aa.low, aa.high - 1.0, 0.0)
+
+
+def bootstrap_ratio(
+    numerator: Sequence[float],
+    denominator_parts: Sequence[Sequence[float]],
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> Estimate:
+    """
+    median(numerator) / sum of median(part) for each part, with a percentile
+    bootstrap interval: every sample set is resampled on its own, since the
+    timings of two benchmarks are not paired.
+    """
+    if not numerator or not denominator_parts or not all(denominator_parts):
+        raise ValueError("every side needs samples")
+    rng = random.Random(seed)  # noqa: S311 - a reproducible resampling, not a secret
+
+    def ratio(nums: Sequence[float], parts: Sequence[Sequence[float]]) -> float:
+        return statistics.median(nums) / sum(statistics.median(part) for part in parts)
+
+    draws = sorted(
+        ratio(
+            rng.choices(numerator, k=len(numerator)),
+            [rng.choices(part, k=len(part)) for part in denominator_parts],
+        )
+        for _ in range(resamples)
+    )
+    tail = (1 - CONFIDENCE) / 2
+    return Estimate(
+        median=ratio(numerator, denominator_parts),
+        low=draws[int(tail * resamples)],
+        high=draws[min(resamples - 1, math.ceil((1 - tail) * resamples) - 1)],
+        samples=len(numerator),
+        coverage=CONFIDENCE,
+    )
+
+
+def format_ratio(estimate: dict[str, Any] | None, digits: int = 3) -> str:
+    """``0.957 [0.941-0.972]``, or ``no difference [0.98-1.02]`` when the interval holds 1.0."""
+    if estimate is None:
+        return "-"
+    interval = f"[{estimate['low']:.{digits}f}-{estimate['high']:.{digits}f}]"
+    if estimate["no_difference"]:
+        return f"no difference {interval}"
+    return f"{estimate['median']:.{digits}f} {interval}"
