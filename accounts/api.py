@@ -18,7 +18,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts import lanes
-from accounts.exceptions import DatabaseUnavailable
+from accounts.exceptions import DatabaseUnavailable, TooManyAttempts
 from accounts.lanes import Lane
 from accounts.observers import Verdict, observe_auth
 from accounts.outcomes import Outcome
@@ -36,6 +36,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, TooManyAttempts):
+        response.data = exc.body()
     if not isinstance(response.data, dict):
         response.data = {"detail": response.data}
     if "code" not in response.data:

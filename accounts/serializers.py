@@ -13,6 +13,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.exceptions import TooManyAttempts
+from accounts.lockout import lockout_seconds
 from accounts.services import refresh_token_reuse_check, refresh_token_spend
 from accounts.tokens import STAFF_CLAIM, RefreshToken, UntypedToken
 
@@ -38,8 +39,9 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
         except exceptions.AuthenticationFailed:
             # django-axes marks the request it was given, which here is DRF's
             # request, out of AxesMiddleware's sight: answer the lockout here.
-            if getattr(self.context.get("request"), "axes_locked_out", False):
-                raise TooManyAttempts from None
+            request = self.context.get("request")
+            if getattr(request, "axes_locked_out", False):
+                raise TooManyAttempts(wait=lockout_seconds(request)) from None
             raise
 
     @classmethod

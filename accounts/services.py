@@ -25,6 +25,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from accounts.addresses import client_address
 from accounts.models import RevocationEvent, User
 from accounts.selectors import denylist_marker_key, user_refresh_token_list
 from accounts.session_index import SessionIndex
@@ -50,7 +51,7 @@ def _session_metadata(*, request: HttpRequest, now: float) -> dict[str, object]:
     return {
         "created_at": request.session.get(SESSION_LOGIN_AT, now),
         "last_seen_at": now,
-        "ip": request.META.get("REMOTE_ADDR", ""),
+        "ip": client_address(request) or "",
         "user_agent": request.headers.get("user-agent", "")[:256],
     }
 

@@ -82,7 +82,8 @@ def _answer(request: HttpRequest, user: User, data: dict) -> JsonResponse:
 @never_cache
 def session_login(request: HttpRequest) -> JsonResponse:
     user = _demo_user(request)
-    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    # No password is checked: the backend only names who loads the user on later requests.
+    auth.login(request, user, backend="accounts.backends.PasswordBackend")
     seconds = settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS
     # A real, short Redis TTL: the session disappears from the store by itself.
     request.session.set_expiry(seconds)

@@ -199,19 +199,39 @@ LOGOUT_REDIRECT_URL = "accounts:session-login"
 AUTHENTICATION_BACKENDS = [
     # Refuses locked-out clients before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, recording where each password was right (accounts.lockout).
+    "accounts.backends.PasswordBackend",
 ]
 
-# Brute-force protection for every password form and the JWT token endpoint:
-# too many failures for one username, or from one IP address, lock that
-# username or address out for the cool-off. A locked-out client gets the
-# same answer whatever it sends, so it learns nothing about the account.
+# Brute-force protection for every password form and the JWT token endpoint
+# (django-axes' records, decided by accounts.lockout). Failures are counted per
+# (username, address), per username and per address, each with its own limit:
+# 5 lock the pair (a person's own typos), 20 the username from every address
+# (guesses spread over many addresses), 50 the address over every username
+# (one password tried on many accounts). The username and address limits skip
+# a username at an address it has signed in from with its password in the
+# last 30 days, so an attacker sharing that address cannot lock its people
+# out. Failures expire AXES_COOLOFF_MINUTES after the last one; a success never
+# forgives them. A locked-out client gets the same answer whatever it sends.
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+ACCOUNTS_LOCKOUT_USERNAME_FAILURE_LIMIT = env.int("LOCKOUT_USERNAME_FAILURE_LIMIT", default=20)
+ACCOUNTS_LOCKOUT_ADDRESS_FAILURE_LIMIT = env.int("LOCKOUT_ADDRESS_FAILURE_LIMIT", default=50)
+ACCOUNTS_LOCKOUT_KNOWN_ADDRESS_DAYS = env.int("LOCKOUT_KNOWN_ADDRESS_DAYS", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "429.html"
+AXES_RESET_ON_SUCCESS = False
+# A refused attempt neither extends a lockout nor counts towards another one.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_address"
 AXES_VERBOSE = False
+
+# The client's address (accounts.addresses): REMOTE_ADDR, unless the site runs
+# behind TRUSTED_PROXY_COUNT reverse proxies that each append to the header
+# CLIENT_ADDRESS_HEADER. Off by default: without proxies, that header is
+# whatever the client chose to send.
+ACCOUNTS_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ACCOUNTS_CLIENT_ADDRESS_HEADER = env("CLIENT_ADDRESS_HEADER", default="X-Forwarded-For")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
