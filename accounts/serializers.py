@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, cast
 
 from django.conf import settings
@@ -14,8 +15,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.exceptions import TooManyAttempts
 from accounts.lockout import lockout_seconds
-from accounts.services import refresh_token_reuse_check, refresh_token_spend
-from accounts.tokens import STAFF_CLAIM, RefreshToken, UntypedToken
+from accounts.services import refresh_token_record, refresh_token_reuse_check, refresh_token_spend
+from accounts.tokens import STAFF_CLAIM, AccessToken, RefreshToken, UntypedToken
 
 
 def stamp_user_claims(token: RefreshToken, user: Any) -> None:
@@ -45,10 +46,28 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
             raise
 
     @classmethod
-    def get_token(cls, user: Any) -> RefreshToken:
+    def get_token(cls, user: Any, *, lifetime: timedelta | None = None) -> RefreshToken:
+        """A new refresh token; with ``lifetime``, shorter-lived than the setting says."""
         token = cast(RefreshToken, super().get_token(user))
         stamp_user_claims(token, user)
+        if lifetime is not None and lifetime < api_settings.REFRESH_TOKEN_LIFETIME:
+            token.set_exp(lifetime=lifetime)
+            refresh_token_record(token=token)
         return token
+
+
+def issued_lifetime(refresh: RefreshToken) -> timedelta:
+    """How long a refresh token was issued for (never more than the setting): rotation keeps it."""
+    issued_for = timedelta(seconds=refresh["exp"] - refresh["iat"])
+    return min(issued_for, api_settings.REFRESH_TOKEN_LIFETIME)
+
+
+def access_token_for(refresh: RefreshToken) -> AccessToken:
+    """The access token of a pair, never outliving the lifetime its refresh token was issued for."""
+    access = cast(AccessToken, refresh.access_token)
+    lifetime = min(issued_lifetime(refresh), api_settings.ACCESS_TOKEN_LIFETIME)
+    access.set_exp(from_time=refresh.current_time, lifetime=lifetime)
+    return access
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
@@ -78,16 +97,17 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
             refresh_token_reuse_check(raw_token=raw_token)
             raise
         user = self._check_user(refresh)
+        # A short-lived pair (the playground's) stays short-lived across rotation.
+        lifetime = issued_lifetime(refresh)
         try:
             with transaction.atomic():
                 refresh_token_spend(token=refresh)
                 stamp_user_claims(refresh, user)
-                data = {"access": str(refresh.access_token)}
                 refresh.set_jti()
-                refresh.set_exp()
+                refresh.set_exp(lifetime=lifetime)
                 refresh.set_iat()
                 refresh.outstand()
-                data["refresh"] = str(refresh)
+                data = {"access": str(access_token_for(refresh)), "refresh": str(refresh)}
         except InvalidToken:
             # Spent a moment ago by a concurrent request: a reuse all the same.
             refresh_token_reuse_check(raw_token=raw_token)

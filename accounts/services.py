@@ -8,16 +8,20 @@ stores are handled the same way and each revocation leaves one audit row.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import math
 import secrets
 import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, cast
 
 import jwt
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -26,6 +30,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.addresses import client_address
+from accounts.exceptions import TooManyAttempts
 from accounts.models import RevocationEvent, User
 from accounts.selectors import denylist_marker_key, user_refresh_token_list
 from accounts.session_index import SessionIndex
@@ -171,6 +176,13 @@ def refresh_token_spend(*, token: RefreshToken) -> None:
         raise InvalidToken(str(_("Token is blacklisted"))) from e
 
 
+def refresh_token_record(*, token: RefreshToken) -> None:
+    """Bring a new refresh token's outstanding row in line with its claims (a shortened expiry)."""
+    OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).update(
+        token=str(token), expires_at=datetime_from_epoch(token["exp"])
+    )
+
+
 def refresh_token_reuse_check(*, raw_token: str) -> RevocationEvent | None:
     """
     If ``raw_token`` is a genuine refresh token that was already spent, end
@@ -209,18 +221,88 @@ def refresh_token_reuse_check(*, raw_token: str) -> RevocationEvent | None:
 
 
 # ------------------------------------------------------------------ demo accounts
-DEMO_ACCOUNT_DAYS = 1
+def _rate_key(address: str | None) -> str:
+    """Whom a rate counts: the address, or for IPv6 its /64 (one host can hold all of it)."""
+    if address is None:
+        return "unknown"
+    ip = ipaddress.ip_address(address)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
-def demo_user_create() -> User:
-    """A fresh playground account with no password; yesterday's are cleared away."""
-    User.objects.filter(
-        is_demo=True, date_joined__lt=timezone.now() - timedelta(days=DEMO_ACCOUNT_DAYS)
-    ).delete()
-    user = User(username=f"demo-{secrets.token_hex(6)}", is_demo=True)
+def demo_user_create(*, address: str | None, idle: timedelta) -> User:
+    """
+    A fresh demo account with no password, for a playground login from ``address``.
+
+    Refused with ``TooManyAttempts`` while ``ACCOUNTS_DEMO_ACCOUNTS_LIVE_LIMIT``
+    demo accounts exist (the caller deletes the expired ones first, so these
+    are live), or past ``ACCOUNTS_DEMO_ACCOUNTS_PER_ADDRESS_PER_HOUR`` made for
+    one address in the current hour. Each refusal says when to come back.
+    """
+    now = timezone.now()
+    live = User.objects.filter(is_demo=True)
+    if live.count() >= settings.ACCOUNTS_DEMO_ACCOUNTS_LIVE_LIMIT:
+        oldest = live.aggregate(oldest=Min("last_login"))["oldest"] or now
+        raise TooManyAttempts(
+            wait=max(1, math.ceil((oldest + idle - now).total_seconds())),
+            detail=str(_("The playground has too many demo accounts in use.")),
+            code="demo_accounts_full",
+        )
+    hour, into_hour = divmod(int(now.timestamp()), 3600)
+    counter = f"demo-accounts:{_rate_key(address)}:{hour}"
+    cache = caches["default"]
+    cache.add(counter, 0, timeout=3600)
+    if cache.incr(counter) > settings.ACCOUNTS_DEMO_ACCOUNTS_PER_ADDRESS_PER_HOUR:
+        raise TooManyAttempts(
+            wait=3600 - into_hour,
+            detail=str(_("This address has made as many demo accounts as it may this hour.")),
+            code="demo_accounts_rate",
+        )
+    user = User(username=f"demo-{secrets.token_hex(6)}", is_demo=True, last_login=now)
     user.set_unusable_password()
     user.save()
     return user
+
+
+def demo_user_seen(*, user: User) -> None:
+    """A playground login: the account lives on until the credentials it gets now expire."""
+    user.last_login = timezone.now()
+    User.objects.filter(pk=user.pk).update(last_login=user.last_login)
+
+
+def demo_users_delete_expired(*, idle: timedelta, limit: int | None = None) -> int:
+    """
+    Delete the demo accounts whose every credential has expired, with what
+    they left: refresh-token rows (SimpleJWT keeps them with a null user),
+    revocation rows, axes records, the session index and the denylist marker.
+
+    A demo account's credentials are made at its logins and live at most
+    ``idle`` (the playground's credential lifetime plus the leeway); a refresh
+    token rotated since then keeps it alive until that token expires. Redis is
+    cleared first: if it fails, nothing is deleted and the next run retries.
+    """
+    now = timezone.now()
+    expired = (
+        User.objects.filter(is_demo=True, last_login__lt=now - idle)
+        .exclude(outstandingtoken__expires_at__gt=now - api_settings.LEEWAY)
+        .order_by("pk")
+        .values_list("pk", "username")
+    )
+    users = dict(expired[:limit] if limit is not None else expired)
+    if not users:
+        return 0
+    for user_id in users:
+        SessionIndex(user_id).end()
+    caches[settings.ACCOUNTS_REVOCATION_CACHE_ALIAS].delete_many(
+        [denylist_marker_key(user_id=user_id) for user_id in users]
+    )
+    with transaction.atomic():
+        OutstandingToken.objects.filter(user_id__in=users).delete()
+        AccessAttempt.objects.filter(username__in=users.values()).delete()
+        AccessLog.objects.filter(username__in=users.values()).delete()
+        User.objects.filter(pk__in=users).delete()
+    return len(users)
 
 
 # ------------------------------------------------------------------ roles

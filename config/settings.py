@@ -335,6 +335,12 @@ ACCOUNTS_JWT_DEVELOPMENT_KEYS = not secure
 ACCOUNTS_REVOCATION_CACHE_ALIAS = "revocation"
 # With DJANGO_SECURE=1, refuse to start on settings that would undo the site's guarantees.
 ACCOUNTS_PRODUCTION_CHECKS = secure
+# Throwaway accounts the playground makes at its logins: at most this many per
+# address (IPv6: per /64) per hour, and this many in existence at once.
+ACCOUNTS_DEMO_ACCOUNTS_PER_ADDRESS_PER_HOUR = env.int(
+    "DEMO_ACCOUNTS_PER_ADDRESS_PER_HOUR", default=20
+)
+ACCOUNTS_DEMO_ACCOUNTS_LIVE_LIMIT = env.int("DEMO_ACCOUNTS_LIVE_LIMIT", default=500)
 # Who watches each auth step (accounts.observers); empty for no one.
 ACCOUNTS_AUTH_OBSERVER = "comparison.probe.observe" if measure else ""
 
@@ -353,8 +359,10 @@ COMPARISON_INGEST_KEY = env("COMPARISON_INGEST_KEY", default="")
 COMPARISON_INGEST_MAX_BATCH = env.int("COMPARISON_INGEST_MAX_BATCH", default=500)
 # Where the second service answers, for the role drill; empty leaves its lanes out.
 COMPARISON_REMOTE_URL = env("REMOTE_URL", default="")
-# Lifetime of the playground's demo sessions and access tokens, short enough to watch expire.
+# Lifetime of every credential the playground issues (session, access and refresh
+# tokens), short enough to watch expire; its demo accounts are deleted once theirs have.
 COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS = env.int("PLAYGROUND_CREDENTIAL_SECONDS", default=30)
+COMPARISON_PLAYGROUND_DEMO_COOKIE_NAME = "__Host-playground-demo" if secure else "playground-demo"
 
 # ------------------------------------------------------------------ static files
 STATIC_URL = "static/"

@@ -7,7 +7,6 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import RevocationEvent, User
-from comparison.playground import DEMO_COOKIE
 from tests.helpers import bearer, session_cache_key
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +34,7 @@ def test_first_login_makes_a_demo_account_for_this_browser(visitor: Client) -> N
     demo = User.objects.get(is_demo=True)
     assert response.json()["username"] == demo.username
     assert not demo.has_usable_password()
-    cookie = response.cookies[DEMO_COOKIE]
+    cookie = response.cookies[settings.COMPARISON_PLAYGROUND_DEMO_COOKIE_NAME]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Strict"
 
@@ -79,15 +78,17 @@ def test_revoke_only_reaches_this_browsers_demo_account(visitor: Client) -> None
     )
 
 
-def test_a_forged_demo_cookie_gets_a_fresh_account(visitor: Client) -> None:
+def test_a_forged_demo_cookie_reaches_no_one(visitor: Client) -> None:
     victim = Client()
     victim_name = post(victim, "playground-session-login").json()["username"]
     victim_id = User.objects.get(username=victim_name).pk
-    visitor.cookies[DEMO_COOKIE] = str(victim_id)
+    visitor.cookies[settings.COMPARISON_PLAYGROUND_DEMO_COOKIE_NAME] = str(victim_id)
 
-    response = post(visitor, "playground-revoke")
+    revoke = post(visitor, "playground-revoke")
+    login = post(visitor, "playground-session-login")
 
-    assert response.json()["username"] != victim_name
+    assert revoke.status_code == HTTPStatus.NOT_FOUND
+    assert login.json()["username"] != victim_name
     assert victim.get(reverse("api:session-me")).status_code == HTTPStatus.OK
 
 
