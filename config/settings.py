@@ -317,6 +317,10 @@ SIMPLE_JWT = {
     "TOKEN_BLACKLIST_SERIALIZER": "accounts.serializers.TokenBlacklistSerializer",
 }
 
+# A spent refresh token presented again this soon after it was spent is two
+# tabs refreshing at once, not theft: it is refused without ending its family.
+ACCOUNTS_REFRESH_REUSE_GRACE_SECONDS = env.int("REFRESH_REUSE_GRACE_SECONDS", default=10)
+
 # Cookies of the JWT pages under /jwt/. The refresh cookie is sent only to the
 # token endpoints of those pages, never with an ordinary page request.
 ACCOUNTS_JWT_ACCESS_COOKIE_NAME = "__Host-jwt-access" if secure else "jwt-access"
