@@ -6,6 +6,8 @@ import logging
 from typing import Any
 
 from django.db import DatabaseError
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -85,21 +87,29 @@ ERRORS = {
 
 
 # ------------------------------------------------------------------ token endpoints
+# Every answer of a token endpoint may carry a credential: no cache may keep one.
+no_store = method_decorator(never_cache, name="dispatch")
+
+
+@no_store
 @extend_schema(responses={200: TokenPairSerializer, 429: ErrorSerializer, **ERRORS}, auth=[])
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
     """Log in: an access and a refresh token for a username and password."""
 
 
+@no_store
 @extend_schema(responses={200: TokenPairSerializer, **ERRORS}, auth=[])
 class TokenRefreshView(jwt_views.TokenRefreshView):
     """Spend a refresh token for a new pair (rotation)."""
 
 
+@no_store
 @extend_schema(responses={200: EmptySerializer, **ERRORS}, auth=[])
 class TokenVerifyView(jwt_views.TokenVerifyView):
     """Check a token's signature, expiry, issuer and audience."""
 
 
+@no_store
 @extend_schema(responses={200: EmptySerializer, **ERRORS}, auth=[])
 class TokenBlacklistView(jwt_views.TokenBlacklistView):
     """Log out: blacklist a refresh token."""
