@@ -70,6 +70,8 @@ def access_token_for(refresh: RefreshToken) -> AccessToken:
     """The access token of a pair, never outliving the lifetime its refresh token was issued for."""
     access = cast(AccessToken, refresh.access_token)
     lifetime = min(issued_lifetime(refresh), api_settings.ACCESS_TOKEN_LIFETIME)
+    # Issued at the refresh token's moment, as its expiry already counts from it.
+    access.set_iat(at_time=refresh.current_time)
     access.set_exp(from_time=refresh.current_time, lifetime=lifetime)
     return access
 

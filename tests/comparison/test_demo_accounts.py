@@ -20,10 +20,18 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts.models import RevocationEvent, User
 from accounts.selectors import denylist_marker_key
 from accounts.session_index import SessionIndex
-from comparison.playground import demo_account_idle
 from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
+
+# The playground's credentials live 30 s, accepted 5 s of leeway past that.
+IDLE = timedelta(seconds=35)
+
+
+@pytest.fixture(autouse=True)
+def _credential_lifetime(settings) -> None:
+    settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS = 30
+
 
 LOGINS = ["playground-session-login", "playground-jwt-login"]
 NOT_LOGINS = [
@@ -105,13 +113,13 @@ def test_unbounded_account_creation_stops_at_the_live_limit_until_some_expire(se
     with time_machine.travel(start, tick=False):
         made = [visit("playground-jwt-login", f"10.0.3.{n}").status_code for n in range(3)]
         full = visit("playground-jwt-login", "10.0.3.9")
-    with time_machine.travel(start + demo_account_idle() + timedelta(seconds=1), tick=False):
+    with time_machine.travel(start + IDLE + timedelta(seconds=1), tick=False):
         later = visit("playground-jwt-login", "10.0.3.9")
 
     assert made == [HTTPStatus.OK] * 3
     assert full.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert full.json()["code"] == "demo_accounts_full"
-    assert int(full["Retry-After"]) == demo_account_idle().total_seconds()
+    assert int(full["Retry-After"]) == IDLE.total_seconds()
     assert later.status_code == HTTPStatus.OK
     assert User.objects.filter(is_demo=True).count() == 1
 
@@ -156,7 +164,7 @@ def test_unbounded_account_creation_expired_accounts_leave_nothing_behind(cleane
             "denylist_marker": 1,
         }
 
-    with time_machine.travel(start + demo_account_idle() + timedelta(seconds=1), tick=False):
+    with time_machine.travel(start + IDLE + timedelta(seconds=1), tick=False):
         if cleaner == "command":
             call_command("playground_cleanup", stdout=None)
         else:
@@ -172,10 +180,10 @@ def test_unbounded_account_creation_an_account_with_a_live_token_is_kept() -> No
     with time_machine.travel(start, tick=False):
         tokens = visit("playground-jwt-login", client=browser).json()
     # Rotated just before expiry: the new refresh token lives on past the login's idle time.
-    almost = start + demo_account_idle() - timedelta(seconds=10)
+    almost = start + IDLE - timedelta(seconds=10)
     with time_machine.travel(almost, tick=False):
         assert refresh(browser, tokens["refresh"]).status_code == HTTPStatus.OK
-    with time_machine.travel(start + demo_account_idle() + timedelta(seconds=1), tick=False):
+    with time_machine.travel(start + IDLE + timedelta(seconds=1), tick=False):
         call_command("playground_cleanup", stdout=None)
 
     assert User.objects.filter(username=tokens["username"]).exists()
