@@ -116,7 +116,9 @@ def test_session_column_request_reports_its_cost(visitor: Client) -> None:
 
 def test_role_change_only_reaches_this_browsers_demo_account(visitor: Client) -> None:
     other = Client()
+    post(other, "playground-session-login")
     post(other, "playground-role-grant")
+    post(visitor, "playground-session-login")
 
     granted = post(visitor, "playground-role-grant").json()
     removed = post(visitor, "playground-role-remove").json()
@@ -131,6 +133,8 @@ def test_role_change_only_reaches_this_browsers_demo_account(visitor: Client) ->
 def test_a_removed_role_is_honoured_by_the_lanes_that_do_not_read_the_user_row(
     visitor: Client,
 ) -> None:
+    # Only a login makes the demo account; the second one carries the role.
+    post(visitor, "playground-session-login")
     post(visitor, "playground-role-grant")
     post(visitor, "playground-session-login")
     access = post(visitor, "playground-jwt-login").json()["access"]
@@ -155,6 +159,7 @@ def test_a_removed_role_is_honoured_by_the_lanes_that_do_not_read_the_user_row(
 
 
 def test_a_demo_account_made_staff_is_kept_out_of_the_admin(visitor: Client) -> None:
+    post(visitor, "playground-session-login")
     post(visitor, "playground-role-grant")
     post(visitor, "playground-session-login")
 
