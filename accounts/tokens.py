@@ -140,6 +140,9 @@ def check_claims(payload: dict[str, Any]) -> None:
     user_id = payload.get(api_settings.USER_ID_CLAIM)
     if user_id is not None and not _is_user_id(user_id):
         bad.append(api_settings.USER_ID_CLAIM)
+    # TokenUser takes the claim's truth: the string "false" would be staff.
+    if STAFF_CLAIM in payload and type(payload[STAFF_CLAIM]) is not bool:
+        bad.append(STAFF_CLAIM)
     if bad:
         raise _refused(
             str(_("Token has invalid claims: %(claims)s")) % {"claims": ", ".join(bad)},

@@ -334,6 +334,8 @@ def odd_claims(claims: dict) -> dict[str, dict]:
         "user_id_true": {**claims, "user_id": True},
         "user_id_float": {**claims, "user_id": 1.0},
         "family_number": {**claims, "family": 7},
+        "staff_as_string": {**claims, "is_staff": "false"},
+        "staff_as_number": {**claims, "is_staff": 1},
     }
 
 
