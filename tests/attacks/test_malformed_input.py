@@ -158,3 +158,21 @@ def test_nesting_within_the_bound_or_inside_strings_is_parsed_as_usual(url: str)
     assert HTTPStatus.BAD_REQUEST <= within.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
     assert in_a_string.json()["code"] != "json_too_deep"
     assert HTTPStatus.BAD_REQUEST <= in_a_string.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+def test_deeply_nested_json_to_the_ingest_endpoint_is_a_400_with_a_code(settings) -> None:
+    settings.COMPARISON_INGEST_KEY = "an-ingest-key-for-this-test"
+    answers = {
+        name: Client().post(
+            "/comparison/ingest/",
+            body,
+            content_type="application/json",
+            HTTP_X_COMPARISON_INGEST_KEY=settings.COMPARISON_INGEST_KEY,
+        )
+        for name, body in DEEP_BODIES.items()
+        if name != "one_level_too_deep"
+    }
+
+    assert {
+        name: (r.status_code, r.json()["code"]) for name, r in answers.items()
+    } == dict.fromkeys(answers, (HTTPStatus.BAD_REQUEST, "bad_batch"))
