@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, cast
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
@@ -17,6 +19,10 @@ from accounts import keys, selectors, services
 from accounts.exceptions import REDIS_ERRORS
 from accounts.models import RevocationEvent, User
 
+if TYPE_CHECKING:
+    # Declared by django-stubs only.
+    from django.contrib.admin.filters import _ListFilterChoices
+
 
 def _staff(request: HttpRequest) -> User:
     # The admin site only serves signed-in staff.
@@ -26,9 +32,37 @@ def _staff(request: HttpRequest) -> User:
 REDIS_DOWN = "Redis is unavailable. {done} Nothing else was revoked or recorded; try again shortly."
 
 
+class AccountKindFilter(admin.SimpleListFilter):
+    """People by default: the playground's throwaway accounts only when asked for."""
+
+    title = "account kind"
+    parameter_name = "kind"
+    REAL, DEMO, ALL = "real", "demo", "all"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(self.REAL, "Real users"), (self.DEMO, "Demo accounts"), (self.ALL, "All")]
+
+    def choices(self, changelist: ChangeList) -> Iterator[_ListFilterChoices]:
+        # No "All" of Django's own: the unfiltered list is the real users.
+        current = self.value() or self.REAL
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        kind = self.value() or self.REAL
+        if kind == self.ALL:
+            return queryset
+        return queryset.filter(is_demo=kind == self.DEMO)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     actions = ["revoke_access"]
+    list_filter = [AccountKindFilter, *DjangoUserAdmin.list_filter]
     readonly_fields = ["live_sessions", "outstanding_refresh_tokens"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),

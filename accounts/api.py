@@ -6,6 +6,8 @@ import logging
 from typing import Any
 
 from django.db import DatabaseError
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -18,7 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts import lanes
-from accounts.exceptions import DatabaseUnavailable
+from accounts.exceptions import DatabaseUnavailable, TooManyAttempts
 from accounts.lanes import Lane
 from accounts.observers import Verdict, observe_auth
 from accounts.outcomes import Outcome
@@ -36,6 +38,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, TooManyAttempts):
+        response.data = exc.body()
     if not isinstance(response.data, dict):
         response.data = {"detail": response.data}
     if "code" not in response.data:
@@ -83,21 +87,29 @@ ERRORS = {
 
 
 # ------------------------------------------------------------------ token endpoints
+# Every answer of a token endpoint may carry a credential: no cache may keep one.
+no_store = method_decorator(never_cache, name="dispatch")
+
+
+@no_store
 @extend_schema(responses={200: TokenPairSerializer, 429: ErrorSerializer, **ERRORS}, auth=[])
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
     """Log in: an access and a refresh token for a username and password."""
 
 
+@no_store
 @extend_schema(responses={200: TokenPairSerializer, **ERRORS}, auth=[])
 class TokenRefreshView(jwt_views.TokenRefreshView):
     """Spend a refresh token for a new pair (rotation)."""
 
 
+@no_store
 @extend_schema(responses={200: EmptySerializer, **ERRORS}, auth=[])
 class TokenVerifyView(jwt_views.TokenVerifyView):
     """Check a token's signature, expiry, issuer and audience."""
 
 
+@no_store
 @extend_schema(responses={200: EmptySerializer, **ERRORS}, auth=[])
 class TokenBlacklistView(jwt_views.TokenBlacklistView):
     """Log out: blacklist a refresh token."""

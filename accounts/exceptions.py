@@ -9,6 +9,7 @@ becomes a 503 with ``Retry-After`` (pages: ``config.middleware``; API:
 from __future__ import annotations
 
 from django.db import DatabaseError
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
@@ -45,7 +46,40 @@ class DatabaseUnavailable(APIException):
     default_code = "database_unavailable"
 
 
+def human_duration(seconds: int) -> str:
+    """A wait as people say it: its two largest units ("14 minutes, 5 seconds")."""
+    minutes, secs = divmod(max(seconds, 0), 60)
+    hours, minutes = divmod(minutes, 60)
+    units = [
+        ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours},
+        ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes},
+        ngettext("%(count)d second", "%(count)d seconds", secs) % {"count": secs},
+    ]
+    named = [unit for count, unit in zip((hours, minutes, secs), units, strict=True) if count]
+    return ", ".join(named[:2]) or gettext("a moment")
+
+
 class TooManyAttempts(APIException):
+    """
+    A lockout or a rate limit. It says when to come back: DRF sends ``wait``
+    as ``Retry-After``, and ``body()`` adds it in seconds and in words.
+    """
+
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_detail = _("Too many failed attempts. Try again later.")
     default_code = "too_many_attempts"
+
+    def __init__(self, *, wait: int, detail: str | None = None, code: str | None = None) -> None:
+        self.wait = wait
+        if detail is None:
+            detail = gettext("Too many failed attempts. Try again in %(duration)s.") % {
+                "duration": human_duration(wait)
+            }
+        super().__init__(detail, code)
+
+    def body(self) -> dict[str, object]:
+        return {
+            "detail": str(self.detail),
+            "code": self.get_codes(),
+            "retry_after_seconds": self.wait,
+            "retry_after": human_duration(self.wait),
+        }

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
@@ -18,10 +20,21 @@ from accounts.observers import Verdict, observe_auth
 from accounts.session_lanes import session_user
 
 
-def get_session_user(request: HttpRequest) -> object:
-    """Django's ``auth.get_user`` plus the two session timeouts, as the session lane."""
-    step = partial(_session_verdict, request)
-    return observe_auth(request, lane=lanes.SESSION, step=step).user
+def get_session_user(request: HttpRequest) -> Any:
+    """
+    Django's ``auth.get_user`` plus the two session timeouts, as the session
+    lane: run (and observed) once per request, however the user is asked for.
+    """
+    if not hasattr(request, "_svj_session_user"):
+        step = partial(_session_verdict, request)
+        verdict = observe_auth(request, lane=lanes.SESSION, step=step)
+        request._svj_session_user = verdict.user  # type: ignore[attr-defined]
+    return request._svj_session_user  # type: ignore[attr-defined]
+
+
+async def aget_session_user(request: HttpRequest) -> Any:
+    """The same lane for ``await request.auser()``, run where blocking I/O may."""
+    return await sync_to_async(get_session_user)(request)
 
 
 def _session_verdict(request: HttpRequest) -> Verdict:
@@ -29,11 +42,19 @@ def _session_verdict(request: HttpRequest) -> Verdict:
 
 
 class SessionAuthenticationMiddleware(AuthenticationMiddleware):
-    """Resolve ``request.user`` from the session lazily, enforcing the session timeouts."""
+    """
+    Resolve the user from the session lazily, enforcing the session timeouts.
+
+    Both ways of asking are replaced: ``request.user`` (sync code) and
+    ``await request.auser()`` (async views, and ``login_required`` on them).
+    Django's own ``auser`` skips the timeouts and the observer, so an async
+    view would see a user whom ``request.user`` had refused.
+    """
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
         request.user = SimpleLazyObject(lambda: get_session_user(request))  # type: ignore[assignment]
+        request.auser = partial(aget_session_user, request)
 
 
 class PrivateCacheMiddleware:

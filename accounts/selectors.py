@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.cache import caches
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import Token
 
 from accounts.models import User
 from accounts.session_index import LiveSession, SessionIndex
 
 
-def user_get(*, user_id: int | str | None) -> User | None:
-    """The active user with this id, or None (none named, unknown, deleted or deactivated)."""
+def token_user(*, user_id: object) -> User | None:
+    """
+    The user a token's user-id claim names, found as SimpleJWT finds it (by
+    ``USER_ID_FIELD``, which need not be the primary key); None if none.
+    The claim's type was checked with the token (``accounts.tokens.check_claims``).
+    """
     if user_id is None:
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    return User.objects.filter(**{api_settings.USER_ID_FIELD: user_id}).first()
+
+
+def user_get(*, user_id: object) -> User | None:
+    """The active user a token's user-id claim names, or None (unknown, deleted, deactivated)."""
+    user = token_user(user_id=user_id)
+    return user if user is not None and user.is_active else None
+
+
+def user_token_id(*, user: User) -> str:
+    """What tokens call ``user``: its user-id claim as SimpleJWT writes it (a string)."""
+    return str(getattr(user, api_settings.USER_ID_FIELD))
 
 
 def user_session_list(*, user: User) -> list[LiveSession]:
@@ -33,7 +51,17 @@ def user_refresh_token_list(*, user: User) -> QuerySet[OutstandingToken]:
 
 
 def denylist_marker_key(*, user_id: int | str) -> str:
+    """The marker's key, by the user's id as tokens name it (``user_token_id``)."""
     return f"auth:revoked-before:{user_id}"
+
+
+def refresh_token_spent_at(*, jti: str) -> datetime | None:
+    """When the refresh token ``jti`` was spent (rotated, logged out or revoked); None if not."""
+    return (
+        BlacklistedToken.objects.filter(token__jti=jti)
+        .values_list("blacklisted_at", flat=True)
+        .first()
+    )
 
 
 def access_token_is_revoked(*, token: Token, user_id: int | str) -> bool:

@@ -8,16 +8,21 @@ stores are handled the same way and each revocation leaves one audit row.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import math
 import secrets
 import time
 from datetime import timedelta
+from enum import Enum
 from typing import TYPE_CHECKING, cast
 
 import jwt
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -25,8 +30,16 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from accounts.addresses import client_address
+from accounts.exceptions import TooManyAttempts
 from accounts.models import RevocationEvent, User
-from accounts.selectors import denylist_marker_key, user_refresh_token_list
+from accounts.selectors import (
+    denylist_marker_key,
+    refresh_token_spent_at,
+    token_user,
+    user_refresh_token_list,
+    user_token_id,
+)
 from accounts.session_index import SessionIndex
 from accounts.tokens import FAMILY_CLAIM, UntypedToken
 
@@ -50,7 +63,7 @@ def _session_metadata(*, request: HttpRequest, now: float) -> dict[str, object]:
     return {
         "created_at": request.session.get(SESSION_LOGIN_AT, now),
         "last_seen_at": now,
-        "ip": request.META.get("REMOTE_ADDR", ""),
+        "ip": client_address(request) or "",
         "user_agent": request.headers.get("user-agent", "")[:256],
     }
 
@@ -118,7 +131,7 @@ def user_denylist_mark(*, user: User) -> None:
         + api_settings.LEEWAY
     )
     caches[settings.ACCOUNTS_REVOCATION_CACHE_ALIAS].set(
-        denylist_marker_key(user_id=user.pk),
+        denylist_marker_key(user_id=user_token_id(user=user)),
         int(time.time()),
         timeout=int(lifetime.total_seconds()),
     )
@@ -145,20 +158,20 @@ def user_refresh_token_blacklist(*, user: User, token_id: int) -> bool:
     return created
 
 
-def refresh_token_spend(*, token: RefreshToken) -> None:
+def refresh_token_spend(*, token: RefreshToken, user: User) -> None:
     """
     Blacklist a refresh token as it is exchanged, so that it is exchanged once.
 
     SimpleJWT checks the blacklist and then blacklists with get_or_create, so
     concurrent refreshes with one token can all pass the check. Here the
     unique constraint on BlacklistedToken.token decides: exactly one INSERT
-    wins, every other use of the token is refused.
+    wins, every other use of the token is refused. ``user`` is the one the
+    token names, found by the caller as SimpleJWT finds it (``USER_ID_FIELD``).
     """
-    jti = token[api_settings.JTI_CLAIM]
     outstanding, _created = OutstandingToken.objects.get_or_create(
-        jti=jti,
+        jti=token[api_settings.JTI_CLAIM],
         defaults={
-            "user_id": token.get(api_settings.USER_ID_CLAIM),
+            "user": user,
             "created_at": token.current_time,
             "token": str(token),
             "expires_at": datetime_from_epoch(token["exp"]),
@@ -168,27 +181,50 @@ def refresh_token_spend(*, token: RefreshToken) -> None:
         with transaction.atomic():
             BlacklistedToken.objects.create(token=outstanding)
     except IntegrityError as e:
-        raise InvalidToken(str(_("Token is blacklisted"))) from e
+        raise InvalidToken(str(_("Token is blacklisted")), code="token_blacklisted") from e
 
 
-def refresh_token_reuse_check(*, raw_token: str) -> RevocationEvent | None:
+def refresh_token_record(*, token: RefreshToken) -> None:
+    """Bring a new refresh token's outstanding row in line with its claims (a shortened expiry)."""
+    OutstandingToken.objects.filter(jti=token[api_settings.JTI_CLAIM]).update(
+        token=str(token), expires_at=datetime_from_epoch(token["exp"])
+    )
+
+
+class RefreshReuse(Enum):
+    """What presenting an already spent refresh token turned out to be."""
+
+    NONE = "none"  # not a genuine spent refresh token: nothing was done
+    RACE = "race"  # spent within the grace window: two tabs refreshed at once
+    THEFT = "theft"  # spent before that: its family is ended
+
+
+def refresh_token_reuse_check(*, raw_token: str) -> RefreshReuse:
     """
-    If ``raw_token`` is a genuine refresh token that was already spent, end
-    every live token of its family and record it. Anything else (a forged or
-    expired token) is left alone: only a verified signature may trigger this.
+    Tell a benign race from theft when a spent refresh token comes back.
+
+    Two tabs refreshing at once send the same token; the loser's arrives
+    just after the winner spent it. Within ``ACCOUNTS_REFRESH_REUSE_GRACE_SECONDS``
+    of the spend that is a race: the loser is refused and the family lives.
+    Later it is theft (someone kept a copy): every live token of the family is
+    blacklisted, the denylist marker is set so that the thief's access tokens
+    stop at once on the denylist lane, and a ``RevocationEvent`` is recorded.
+    A forged or expired token does nothing: only a verified signature counts.
     """
     try:
         payload = UntypedToken(raw_token).payload
     except TokenError:
-        return None
+        return RefreshReuse.NONE
     if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh":
-        return None
-    spent = BlacklistedToken.objects.filter(token__jti=payload.get(api_settings.JTI_CLAIM))
-    user_id = payload.get(api_settings.USER_ID_CLAIM)
-    user = User.objects.filter(pk=user_id).first() if user_id is not None else None
+        return RefreshReuse.NONE
+    spent_at = refresh_token_spent_at(jti=payload[api_settings.JTI_CLAIM])
+    user = token_user(user_id=payload.get(api_settings.USER_ID_CLAIM))
     family = payload.get(FAMILY_CLAIM)
-    if user is None or family is None or not spent.exists():
-        return None
+    if spent_at is None or user is None or family is None:
+        return RefreshReuse.NONE
+    grace = timedelta(seconds=settings.ACCOUNTS_REFRESH_REUSE_GRACE_SECONDS)
+    if timezone.now() - spent_at <= grace:
+        return RefreshReuse.RACE
     members = [
         token
         for token in user_refresh_token_list(user=user)
@@ -196,31 +232,105 @@ def refresh_token_reuse_check(*, raw_token: str) -> RevocationEvent | None:
     ]
     if not members:
         # The family was already ended by an earlier reuse.
-        return None
-    BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token=token) for token in members], ignore_conflicts=True
-    )
-    return RevocationEvent.objects.create(
-        user=user,
-        actor=None,
-        reason=RevocationEvent.Reason.REFRESH_REUSE,
-        refresh_tokens_blacklisted=len(members),
-    )
+        return RefreshReuse.THEFT
+    with transaction.atomic():
+        BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token=token) for token in members], ignore_conflicts=True
+        )
+        user_denylist_mark(user=user)
+        RevocationEvent.objects.create(
+            user=user,
+            actor=None,
+            reason=RevocationEvent.Reason.REFRESH_REUSE,
+            refresh_tokens_blacklisted=len(members),
+            access_tokens_denylisted=True,
+        )
+    return RefreshReuse.THEFT
 
 
 # ------------------------------------------------------------------ demo accounts
-DEMO_ACCOUNT_DAYS = 1
+def _rate_key(address: str | None) -> str:
+    """Whom a rate counts: the address, or for IPv6 its /64 (one host can hold all of it)."""
+    if address is None:
+        return "unknown"
+    ip = ipaddress.ip_address(address)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
-def demo_user_create() -> User:
-    """A fresh playground account with no password; yesterday's are cleared away."""
-    User.objects.filter(
-        is_demo=True, date_joined__lt=timezone.now() - timedelta(days=DEMO_ACCOUNT_DAYS)
-    ).delete()
-    user = User(username=f"demo-{secrets.token_hex(6)}", is_demo=True)
+def demo_user_create(*, address: str | None, idle: timedelta) -> User:
+    """
+    A fresh demo account with no password, for a playground login from ``address``.
+
+    Refused with ``TooManyAttempts`` while ``ACCOUNTS_DEMO_ACCOUNTS_LIVE_LIMIT``
+    demo accounts exist (the caller deletes the expired ones first, so these
+    are live), or past ``ACCOUNTS_DEMO_ACCOUNTS_PER_ADDRESS_PER_HOUR`` made for
+    one address in the current hour. Each refusal says when to come back.
+    """
+    now = timezone.now()
+    live = User.objects.filter(is_demo=True)
+    if live.count() >= settings.ACCOUNTS_DEMO_ACCOUNTS_LIVE_LIMIT:
+        oldest = live.aggregate(oldest=Min("last_login"))["oldest"] or now
+        raise TooManyAttempts(
+            wait=max(1, math.ceil((oldest + idle - now).total_seconds())),
+            detail=str(_("The playground has too many demo accounts in use.")),
+            code="demo_accounts_full",
+        )
+    hour, into_hour = divmod(int(now.timestamp()), 3600)
+    counter = f"demo-accounts:{_rate_key(address)}:{hour}"
+    cache = caches["default"]
+    cache.add(counter, 0, timeout=3600)
+    if cache.incr(counter) > settings.ACCOUNTS_DEMO_ACCOUNTS_PER_ADDRESS_PER_HOUR:
+        raise TooManyAttempts(
+            wait=3600 - into_hour,
+            detail=str(_("This address has made as many demo accounts as it may this hour.")),
+            code="demo_accounts_rate",
+        )
+    user = User(username=f"demo-{secrets.token_hex(6)}", is_demo=True, last_login=now)
     user.set_unusable_password()
     user.save()
     return user
+
+
+def demo_user_seen(*, user: User) -> None:
+    """A playground login: the account lives on until the credentials it gets now expire."""
+    user.last_login = timezone.now()
+    User.objects.filter(pk=user.pk).update(last_login=user.last_login)
+
+
+def demo_users_delete_expired(*, idle: timedelta, limit: int | None = None) -> int:
+    """
+    Delete the demo accounts whose every credential has expired, with what
+    they left: refresh-token rows (SimpleJWT keeps them with a null user),
+    revocation rows, axes records, the session index and the denylist marker.
+
+    A demo account's credentials are made at its logins and live at most
+    ``idle`` (the playground's credential lifetime plus the leeway); a refresh
+    token rotated since then keeps it alive until that token expires. Redis is
+    cleared first: if it fails, nothing is deleted and the next run retries.
+    """
+    now = timezone.now()
+    expired = (
+        User.objects.filter(is_demo=True, last_login__lt=now - idle)
+        .exclude(outstandingtoken__expires_at__gt=now - api_settings.LEEWAY)
+        .order_by("pk")
+    )
+    users = list(expired[:limit] if limit is not None else expired)
+    if not users:
+        return 0
+    for user in users:
+        SessionIndex(user.pk).end()
+    caches[settings.ACCOUNTS_REVOCATION_CACHE_ALIAS].delete_many(
+        [denylist_marker_key(user_id=user_token_id(user=user)) for user in users]
+    )
+    usernames = [user.get_username() for user in users]
+    with transaction.atomic():
+        OutstandingToken.objects.filter(user__in=users).delete()
+        AccessAttempt.objects.filter(username__in=usernames).delete()
+        AccessLog.objects.filter(username__in=usernames).delete()
+        User.objects.filter(pk__in=[user.pk for user in users]).delete()
+    return len(users)
 
 
 # ------------------------------------------------------------------ roles

@@ -1,7 +1,8 @@
 """
 Receivers that keep the accounts app in step with Django: the session index
-follows login and logout, a password change revokes, and the auth observer is
-looked up again when its setting changes. Each only calls a service.
+follows login and logout, a password change revokes, and the auth observer and
+SimpleJWT's settings are read again when their settings change. Each only
+calls a service.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.http import HttpRequest
+from rest_framework_simplejwt.settings import api_settings as jwt_api_settings
 
 from accounts.models import User
 from accounts.observers import auth_observer
@@ -42,9 +44,16 @@ def on_user_post_save(sender: type, instance: User, **kwargs: Any) -> None:
         transaction.on_commit(lambda: user_password_changed(user=instance))
 
 
-def on_setting_changed(setting: str, **kwargs: Any) -> None:
+def on_setting_changed(setting: str, value: Any = None, **kwargs: Any) -> None:
     if setting == "ACCOUNTS_AUTH_OBSERVER":
         auth_observer.cache_clear()
+    elif setting == "SIMPLE_JWT":
+        # SimpleJWT's own receiver binds a new settings object that no module which
+        # imported the old one (its own included) ever sees: refresh the old one in
+        # place, so that what is read per call follows override_settings. What
+        # SimpleJWT builds at import (token lifetimes, the token backend) does not.
+        jwt_api_settings.reload()
+        jwt_api_settings._user_settings = value or {}  # type: ignore[attr-defined]
 
 
 def connect() -> None:

@@ -6,15 +6,31 @@ SimpleJWT reports a bad signature, a wrong audience and garbage alike as
 messages only. Here each ``TokenError`` carries a machine code (an
 ``ErrorDetail`` code, which DRF carries into the error body and
 ``accounts.outcomes`` maps to an outcome). The messages stay SimpleJWT's.
-Only the failure path pays.
+
+Two checks are added, for every token class, before any claim is used:
+
+* the encoding is canonical: base64url without padding, nothing outside its
+  alphabet, no stray bits. Python's decoder forgives all three, so a genuine
+  token with "=" appended verified as the same token while its text (and the
+  fingerprint the comparison app keeps of it) differed.
+* the claims have the types and ranges the code after the signature relies
+  on: whole-second times a datetime can hold, a string id, a user id the user
+  table can hold. A token signed with the real key but with ``exp`` as a
+  string or ``10**20``, no ``iat``, or a user id of the wrong type answered
+  500 deep inside SimpleJWT or the ORM; now it is refused here with a code.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, cast
 
 import jwt
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Field, IntegerField
 from django.utils.translation import gettext_lazy as _
+from jwt.utils import base64url_decode, base64url_encode
 from rest_framework.exceptions import ErrorDetail
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.backends import TokenBackend
@@ -50,8 +66,88 @@ _DECODE_FAILURES: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
 )
 
 
+# The last second a datetime can hold (9999-12-31T23:59:59Z).
+LATEST_NUMERIC_DATE = 253_402_300_799
+# As long as SimpleJWT's OutstandingToken.jti column.
+MAX_ID_LENGTH = 255
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def _refused(message: str, code: str) -> TokenError:
     return TokenError(ErrorDetail(str(message), code=code))
+
+
+def is_canonical(token: str | bytes) -> bool:
+    """Whether each segment is the one base64url spelling of its bytes."""
+    if isinstance(token, bytes):
+        try:
+            token = token.decode("ascii")
+        except UnicodeDecodeError:
+            return False
+    for segment in token.split("."):
+        # A length of 4n + 1 is no encoding at all.
+        if not _BASE64URL.fullmatch(segment) or len(segment) % 4 == 1:
+            return False
+        if base64url_encode(base64url_decode(segment)).decode() != segment:
+            return False
+    return True
+
+
+def _is_numeric_date(value: object) -> bool:
+    return type(value) is int and 0 <= value <= LATEST_NUMERIC_DATE
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH
+
+
+def _is_user_id(value: object) -> bool:
+    """
+    Whether ``value`` can name a user through ``USER_ID_FIELD``: the field
+    itself says (an integer within the column's range, a UUID, ...). SimpleJWT
+    writes the claim as a string; an integer field also takes an int.
+    """
+    field = cast(Field, get_user_model()._meta.get_field(api_settings.USER_ID_FIELD))
+    if isinstance(value, str):
+        if not value.isascii() or len(value) > MAX_ID_LENGTH:
+            return False
+    elif type(value) is not int or not isinstance(field, IntegerField):
+        return False
+    try:
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return True
+
+
+def check_claims(payload: dict[str, Any]) -> None:
+    """
+    The one check of claim types and ranges, run by every token class before
+    SimpleJWT or a lane reads a claim. A missing ``exp``, id or type is
+    reported by SimpleJWT's own checks, with codes of their own; ``iat`` is
+    required here (the denylist lane compares it with the revocation time).
+    """
+    bad: list[str] = [
+        claim
+        for claim in ("exp", "iat", "nbf")
+        if (claim in payload or claim == "iat") and not _is_numeric_date(payload.get(claim))
+    ]
+    bad += [
+        claim
+        for claim in (api_settings.JTI_CLAIM, FAMILY_CLAIM)
+        if claim is not None and claim in payload and not _is_id(payload[claim])
+    ]
+    user_id = payload.get(api_settings.USER_ID_CLAIM)
+    if user_id is not None and not _is_user_id(user_id):
+        bad.append(api_settings.USER_ID_CLAIM)
+    # TokenUser takes the claim's truth: the string "false" would be staff.
+    if STAFF_CLAIM in payload and type(payload[STAFF_CLAIM]) is not bool:
+        bad.append(STAFF_CLAIM)
+    if bad:
+        raise _refused(
+            str(_("Token has invalid claims: %(claims)s")) % {"claims": ", ".join(bad)},
+            "token_invalid_claims",
+        )
 
 
 def _decode_failure_code(error: BaseException) -> str:
@@ -79,6 +175,8 @@ class CodedTokenMixin:
     """Give each of SimpleJWT's refusals a code; keep its checks and messages."""
 
     def __init__(self, token: Any = None, verify: bool = True) -> None:
+        if token is not None and not is_canonical(token):
+            raise _refused(str(_("Token is not canonically encoded")), "token_malformed")
         try:
             super().__init__(token, verify)  # type: ignore[call-arg]
         except TokenError as e:
@@ -97,6 +195,7 @@ class CodedTokenMixin:
         payload = self.payload  # type: ignore[attr-defined]
         if api_settings.JTI_CLAIM is not None and api_settings.JTI_CLAIM not in payload:
             raise _refused(str(_("Token has no id")), "token_no_id")
+        check_claims(payload)
         super().verify()  # type: ignore[misc]
 
     def verify_token_type(self) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import unquote, urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,20 +21,21 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 
 from accounts import lanes, selectors, services
 from accounts.authentication import JWTCookieAuthentication
+from accounts.forms import parse_row_id
 from accounts.models import User
 from accounts.observers import Verdict, observe_auth
-from accounts.outcomes import Outcome
+from accounts.outcomes import Outcome, refusal_code
 from accounts.permissions import staff_required
 from accounts.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from accounts.tokens import RefreshToken
@@ -41,9 +43,28 @@ from accounts.tokens import RefreshToken
 # ------------------------------------------------------------------ session area
 
 
+# Where a signed-in user is sent on at once: a ``next`` naming one of these would
+# bounce the browser back (Django's LoginView raised ValueError, a 500, on the first bounce).
+BOUNCING_VIEWS = frozenset({"accounts:session-login", "accounts:jwt-login", "accounts:jwt-refresh"})
+
+
+def _bounces(url: str) -> bool:
+    """Whether ``url`` is one of this site's pages that would send a signed-in user on again."""
+    try:
+        match = resolve(unquote(urlsplit(url).path))
+    except Resolver404:
+        return False
+    return match.view_name in BOUNCING_VIEWS
+
+
 class SessionLoginView(auth_views.LoginView):
     template_name = "accounts/session/login.html"
     redirect_authenticated_user = True
+
+    # Django 6 passes the request; 5.2 passes nothing.
+    def get_redirect_url(self, *args: Any, **kwargs: Any) -> str:
+        url = super().get_redirect_url(*args, **kwargs)
+        return "" if _bounces(url) else url
 
 
 class SessionLogoutView(auth_views.LogoutView):
@@ -106,7 +127,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    ) and not _bounces(candidate):
         return candidate
     return default
 
@@ -149,6 +170,14 @@ def _jwt_cookie_verdict(request: HttpRequest) -> Verdict:
     return Verdict(authenticated[0], Outcome.ACCEPTED)
 
 
+def _signed_in_to_jwt_pages(request: HttpRequest) -> bool:
+    """Whether the access cookie is valid (unobserved: the login page is no lane)."""
+    try:
+        return JWTCookieAuthentication().authenticate(request) is not None
+    except AuthenticationFailed:
+        return False
+
+
 def jwt_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """
     Let the view run for a valid access-token cookie; otherwise refresh silently.
@@ -180,6 +209,9 @@ def jwt_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 @csrf_protect
 @never_cache
 def jwt_login(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" and _signed_in_to_jwt_pages(request):
+        # A tab that lost a refresh race lands here while the browser holds the new pair.
+        return HttpResponseRedirect(_safe_next(request, reverse("accounts:jwt-home")))
     form = AuthenticationForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         refresh = TokenObtainPairSerializer.get_token(form.get_user())
@@ -202,11 +234,21 @@ def jwt_refresh(request: HttpRequest) -> HttpResponse:
     browser send it, and the only effect is a rotation for the cookie's owner.
     """
     login_url = f"{reverse('accounts:jwt-login')}?{urlencode({'next': _safe_next(request, '')})}"
-    serializer = TokenRefreshSerializer(
-        data={"refresh": request.COOKIES.get(settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME, "")}
-    )
+    raw_token = request.COOKIES.get(settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME, "")
+    if not raw_token:
+        # Nothing was sent, so nothing was refused: a page on another site linked
+        # here (the cookie is SameSite=Strict), or nobody is signed in. Leave the
+        # browser's cookies alone.
+        return HttpResponseRedirect(login_url)
+    serializer = TokenRefreshSerializer(data={"refresh": raw_token})
     try:
         serializer.is_valid(raise_exception=True)
+    except InvalidToken as e:
+        response = HttpResponseRedirect(login_url)
+        # Lost a race to another tab, which holds the new pair in the same cookies.
+        if refusal_code(e) != "token_refresh_race":
+            _delete_jwt_cookies(response)
+        return response
     except (TokenError, AuthenticationFailed, ValidationError):
         response = HttpResponseRedirect(login_url)
         _delete_jwt_cookies(response)
@@ -275,9 +317,9 @@ def jwt_list(request: HttpRequest) -> HttpResponse:
     if user is None:
         return redirect("accounts:jwt-login")
     if request.method == "POST":
-        token_id = request.POST.get("end", "")
-        if token_id.isdigit() and services.user_refresh_token_blacklist(
-            user=user, token_id=int(token_id)
+        token_id = parse_row_id(request.POST.get("end"))
+        if token_id is not None and services.user_refresh_token_blacklist(
+            user=user, token_id=token_id
         ):
             messages.success(request, "That sign-in has ended.")
         else:

@@ -118,7 +118,8 @@ def batch_from_json(body: bytes, *, now: datetime) -> tuple[list[IngestedSample]
     """The samples of one batch, and the count the sender had to drop."""
     try:
         data = json.loads(body)
-    except ValueError as e:
+    # Python's decoder recurses per level: "[[[[…" deep enough raises RecursionError.
+    except (ValueError, RecursionError) as e:
         raise BadBatchError("the body must be JSON") from e
     if not isinstance(data, dict) or not isinstance(data.get("samples"), list):
         raise BadBatchError('the body must be {"samples": [...], "dropped": n}')

@@ -34,9 +34,6 @@ class Source(TextChoices):
     SOAK = "soak", "Soak test"
 
 
-# The cookie that names a browser's demo account (comparison.playground).
-PLAYGROUND_COOKIE = "playground-demo"
-
 _forced: ContextVar[str | None] = ContextVar("sample_source", default=None)
 
 
@@ -58,7 +55,9 @@ def source_of(request: HttpRequest, *, user: Any) -> str:
     if user is not None:
         # A TokenUser answers any claim it lacks with None.
         return Source.PLAYGROUND if getattr(user, "is_demo", False) else Source.LIVE
-    return Source.PLAYGROUND if PLAYGROUND_COOKIE in request.COOKIES else Source.LIVE
+    # A refusal names no user: the cookie that names the browser's demo account tells.
+    demo_cookie = settings.COMPARISON_PLAYGROUND_DEMO_COOKIE_NAME
+    return Source.PLAYGROUND if demo_cookie in request.COOKIES else Source.LIVE
 
 
 def credential_expiry(request: HttpRequest, *, user: Any) -> object:

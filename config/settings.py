@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -62,6 +63,7 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_APPS = [
     "axes",
+    "csp",
     "rest_framework",
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
@@ -82,6 +84,7 @@ MIDDLEWARE = [
     "accounts.middleware.PrivateCacheMiddleware",
     "config.middleware.StoreOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Serves collected static files under gunicorn; runserver serves them itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -198,7 +201,8 @@ CACHES = {
 # ------------------------------------------------------------------ auth
 AUTH_USER_MODEL = "accounts.User"
 # Cookie-stored messages: the JWT pages must not create server-side sessions.
-MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+MESSAGE_STORAGE = "accounts.messages.CookieStorage"
+ACCOUNTS_MESSAGES_COOKIE_NAME = "__Host-messages" if secure else "messages"
 LOGIN_URL = "accounts:session-login"
 LOGIN_REDIRECT_URL = "accounts:session-home"
 LOGOUT_REDIRECT_URL = "accounts:session-login"
@@ -206,19 +210,39 @@ LOGOUT_REDIRECT_URL = "accounts:session-login"
 AUTHENTICATION_BACKENDS = [
     # Refuses locked-out clients before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, recording where each password was right (accounts.lockout).
+    "accounts.backends.PasswordBackend",
 ]
 
-# Brute-force protection for every password form and the JWT token endpoint:
-# too many failures for one username, or from one IP address, lock that
-# username or address out for the cool-off. A locked-out client gets the
-# same answer whatever it sends, so it learns nothing about the account.
+# Brute-force protection for every password form and the JWT token endpoint
+# (django-axes' records, decided by accounts.lockout). Failures are counted per
+# (username, address), per username and per address, each with its own limit:
+# 5 lock the pair (a person's own typos), 20 the username from every address
+# (guesses spread over many addresses), 50 the address over every username
+# (one password tried on many accounts). The username and address limits skip
+# a username at an address it has signed in from with its password in the
+# last 30 days, so an attacker sharing that address cannot lock its people
+# out. Failures expire AXES_COOLOFF_MINUTES after the last one; a success never
+# forgives them. A locked-out client gets the same answer whatever it sends.
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+ACCOUNTS_LOCKOUT_USERNAME_FAILURE_LIMIT = env.int("LOCKOUT_USERNAME_FAILURE_LIMIT", default=20)
+ACCOUNTS_LOCKOUT_ADDRESS_FAILURE_LIMIT = env.int("LOCKOUT_ADDRESS_FAILURE_LIMIT", default=50)
+ACCOUNTS_LOCKOUT_KNOWN_ADDRESS_DAYS = env.int("LOCKOUT_KNOWN_ADDRESS_DAYS", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "429.html"
+AXES_RESET_ON_SUCCESS = False
+# A refused attempt neither extends a lockout nor counts towards another one.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_address"
 AXES_VERBOSE = False
+
+# The client's address (accounts.addresses): REMOTE_ADDR, unless the site runs
+# behind TRUSTED_PROXY_COUNT reverse proxies that each append to the header
+# CLIENT_ADDRESS_HEADER. Off by default: without proxies, that header is
+# whatever the client chose to send.
+ACCOUNTS_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ACCOUNTS_CLIENT_ADDRESS_HEADER = env("CLIENT_ADDRESS_HEADER", default="X-Forwarded-For")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -255,7 +279,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "accounts.parsers.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
     ],
     "EXCEPTION_HANDLER": "accounts.api.exception_handler",
@@ -304,6 +328,10 @@ SIMPLE_JWT = {
     "TOKEN_BLACKLIST_SERIALIZER": "accounts.serializers.TokenBlacklistSerializer",
 }
 
+# A spent refresh token presented again this soon after it was spent is two
+# tabs refreshing at once, not theft: it is refused without ending its family.
+ACCOUNTS_REFRESH_REUSE_GRACE_SECONDS = env.int("REFRESH_REUSE_GRACE_SECONDS", default=10)
+
 # Cookies of the JWT pages under /jwt/. The refresh cookie is sent only to the
 # token endpoints of those pages, never with an ordinary page request.
 ACCOUNTS_JWT_ACCESS_COOKIE_NAME = "__Host-jwt-access" if secure else "jwt-access"
@@ -322,6 +350,12 @@ ACCOUNTS_JWT_DEVELOPMENT_KEYS = not secure
 ACCOUNTS_REVOCATION_CACHE_ALIAS = "revocation"
 # With DJANGO_SECURE=1, refuse to start on settings that would undo the site's guarantees.
 ACCOUNTS_PRODUCTION_CHECKS = secure
+# Throwaway accounts the playground makes at its logins: at most this many per
+# address (IPv6: per /64) per hour, and this many in existence at once.
+ACCOUNTS_DEMO_ACCOUNTS_PER_ADDRESS_PER_HOUR = env.int(
+    "DEMO_ACCOUNTS_PER_ADDRESS_PER_HOUR", default=20
+)
+ACCOUNTS_DEMO_ACCOUNTS_LIVE_LIMIT = env.int("DEMO_ACCOUNTS_LIVE_LIMIT", default=500)
 # Who watches each auth step (accounts.observers); empty for no one.
 ACCOUNTS_AUTH_OBSERVER = "comparison.probe.observe" if measure else ""
 
@@ -348,8 +382,10 @@ COMPARISON_INGEST_KEY = env("COMPARISON_INGEST_KEY", default="")
 COMPARISON_INGEST_MAX_BATCH = env.int("COMPARISON_INGEST_MAX_BATCH", default=500)
 # Where the second service answers, for the role drill; empty leaves its lanes out.
 COMPARISON_REMOTE_URL = env("REMOTE_URL", default="")
-# Lifetime of the playground's demo sessions and access tokens, short enough to watch expire.
+# Lifetime of every credential the playground issues (session, access and refresh
+# tokens), short enough to watch expire; its demo accounts are deleted once theirs have.
 COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS = env.int("PLAYGROUND_CREDENTIAL_SECONDS", default=30)
+COMPARISON_PLAYGROUND_DEMO_COOKIE_NAME = "__Host-playground-demo" if secure else "playground-demo"
 
 # ------------------------------------------------------------------ static files
 STATIC_URL = "static/"
@@ -376,6 +412,18 @@ CSRF_COOKIE_SECURE = secure
 CSRF_COOKIE_NAME = "__Host-csrftoken" if secure else "csrftoken"
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts, styles, images and requests come
+# from this site only, and no inline script or style runs at all (the templates
+# load static/js and static/css; the admin needs nothing inline either).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

@@ -13,17 +13,23 @@ Each refusal carries the code the site gives for the same failure
 (``accounts/tokens.py``): the codes are part of the API both services
 answer, and the site maps them to outcomes when it stores this service's
 measurements. The mapping is repeated rather than imported because this
-service shares no code with the site, only the contract.
+service shares no code with the site, only the contract. So are the site's
+two checks before any claim is read: the encoding must be canonical (a
+lenient base64 decoder reads a padded or otherwise re-spelt token as the
+genuine one), and the claims must have the types and ranges the code relies
+on (the site's user ids are integers, written as strings).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
 import jwt
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from jwt.utils import base64url_decode, base64url_encode
 from rest_framework import status
 from rest_framework.exceptions import APIException, ErrorDetail
 from rest_framework_simplejwt import settings as simplejwt_settings
@@ -83,6 +89,70 @@ def _refused(message: str, code: str) -> TokenError:
     return TokenError(ErrorDetail(str(message), code=code))
 
 
+# The last second a datetime can hold (9999-12-31T23:59:59Z).
+LATEST_NUMERIC_DATE = 253_402_300_799
+MAX_ID_LENGTH = 255
+# The site's ids: a 64-bit column, as SimpleJWT writes them (a string) or as an int.
+_USER_ID = re.compile(r"[0-9]{1,19}")
+MAX_USER_ID = 2**63 - 1
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def is_canonical(token: str | bytes) -> bool:
+    """Whether each segment is the one base64url spelling of its bytes."""
+    if isinstance(token, bytes):
+        try:
+            token = token.decode("ascii")
+        except UnicodeDecodeError:
+            return False
+    for segment in token.split("."):
+        # A length of 4n + 1 is no encoding at all.
+        if not _BASE64URL.fullmatch(segment) or len(segment) % 4 == 1:
+            return False
+        if base64url_encode(base64url_decode(segment)).decode() != segment:
+            return False
+    return True
+
+
+def _is_numeric_date(value: object) -> bool:
+    return type(value) is int and 0 <= value <= LATEST_NUMERIC_DATE
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH
+
+
+def _is_user_id(value: object) -> bool:
+    if isinstance(value, str) and _USER_ID.fullmatch(value):
+        return int(value) <= MAX_USER_ID
+    return type(value) is int and 0 <= value <= MAX_USER_ID
+
+
+def check_claims(payload: dict[str, Any]) -> None:
+    """The site's claims check (``accounts.tokens.check_claims``), by the contract."""
+    jwt_settings = simplejwt_settings.api_settings
+    bad: list[str] = [
+        claim
+        for claim in ("exp", "iat", "nbf")
+        if (claim in payload or claim == "iat") and not _is_numeric_date(payload.get(claim))
+    ]
+    bad += [
+        claim
+        for claim in (jwt_settings.JTI_CLAIM, "family")
+        if claim is not None and claim in payload and not _is_id(payload[claim])
+    ]
+    user_id = payload.get(jwt_settings.USER_ID_CLAIM)
+    if user_id is not None and not _is_user_id(user_id):
+        bad.append(jwt_settings.USER_ID_CLAIM)
+    if "is_staff" in payload and type(payload["is_staff"]) is not bool:
+        bad.append("is_staff")
+    if bad:
+        raise _refused(
+            str(_("Token has invalid claims: %(claims)s")) % {"claims": ", ".join(bad)},
+            "token_invalid_claims",
+        )
+
+
 class JWKSTokenBackend(TokenBackend):
     """SimpleJWT's backend for a ``JWK_URL``, with PyJWT's client given this service's bounds."""
 
@@ -137,6 +207,8 @@ class AccessToken(tokens.AccessToken):
         return token_backend()
 
     def __init__(self, token: Any = None, verify: bool = True) -> None:
+        if token is not None and not is_canonical(token):
+            raise _refused(str(_("Token is not canonically encoded")), "token_malformed")
         try:
             super().__init__(token, verify)
         except TokenError as e:
@@ -150,6 +222,7 @@ class AccessToken(tokens.AccessToken):
         jti_claim = simplejwt_settings.api_settings.JTI_CLAIM
         if jti_claim is not None and jti_claim not in self.payload:
             raise _refused(str(_("Token has no id")), "token_no_id")
+        check_claims(self.payload)
         super().verify()
 
     def check_exp(self, claim: str = "exp", current_time: Any = None) -> None:

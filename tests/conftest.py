@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.signals import got_request_exception
+from django.http import HttpRequest
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
@@ -107,6 +109,30 @@ def _clean_redis(redis_server: RedisUnderTest) -> Iterator[None]:
     keys = list(redis.scan_iter(match=f"{TEST_KEY_PREFIX}:*", count=1000))
     if keys:
         redis.delete(*keys)
+
+
+# Folders whose every request must end in an answer, never an unhandled error (a 500).
+NO_SERVER_ERROR_FOLDERS = ("attacks", "faults")
+
+
+@pytest.fixture(autouse=True)
+def _no_server_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail an attack or fault test in which any request raised, whatever the test asserts."""
+    folder = request.path.relative_to(Path(__file__).parent).parts[0]
+    if folder not in NO_SERVER_ERROR_FOLDERS:
+        yield
+        return
+    failed: set[str] = set()
+
+    def record(sender: object, request: HttpRequest | None = None, **kwargs: object) -> None:
+        failed.add(request.path if request is not None else "(no request)")
+
+    got_request_exception.connect(record, dispatch_uid="tests.no_server_errors")
+    try:
+        yield
+    finally:
+        got_request_exception.disconnect(dispatch_uid="tests.no_server_errors")
+    assert not failed, f"requests that answered 500: {sorted(failed)}"
 
 
 @pytest.fixture(autouse=True)

@@ -105,3 +105,59 @@ def http_post(url: str, data: dict[str, str]) -> HttpAnswer:
     except urllib.error.HTTPError as error:
         with error:
             return HttpAnswer(error.code, dict(error.headers), error.read())
+
+
+# ------------------------------------------------------------------ tokens no check may let through
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def non_canonical(token: str) -> dict[str, str]:
+    """The same token, spelled in ways a lenient base64 decoder reads as the same bytes."""
+    header, payload, signature = token.split(".")
+    last = signature[-1]
+    # A signature's length is no multiple of 3 bytes (HS256 32, EdDSA 64): the last
+    # character's lowest bit encodes nothing.
+    stray_bits = ALPHABET[ALPHABET.index(last) ^ 1]
+    return {
+        "padding_on_signature": f"{token}=",
+        "double_padding_on_signature": f"{token}==",
+        "padding_on_header": f"{header}=.{payload}.{signature}",
+        "padding_on_payload": f"{header}.{payload}=.{signature}",
+        "padding_inside_signature": f"{header}.{payload}.{signature[:20]}={signature[20:]}",
+        "stray_bits_in_signature": f"{header}.{payload}.{signature[:-1]}{stray_bits}",
+        "standard_alphabet_signature": f"{header}.{payload}."
+        + signature.replace("-", "+").replace("_", "/"),
+        "foreign_characters_in_signature": f"{header}.{payload}.{signature[:10]}!!{signature[10:]}",
+        "percent_encoded_padding": f"{token}%3D",
+    }
+
+
+def odd_claims(claims: dict) -> dict[str, dict]:
+    """Claims a token signed with the real key could carry, none of which may reach a 500."""
+    without = lambda *names: {k: v for k, v in claims.items() if k not in names}  # noqa: E731
+    return {
+        "no_iat": without("iat"),
+        "iat_huge": {**claims, "iat": 10**20},
+        "iat_negative": {**claims, "iat": -1},
+        "iat_float": {**claims, "iat": claims["iat"] + 0.5},
+        "exp_numeric_string": {**claims, "exp": str(claims["exp"])},
+        "exp_huge": {**claims, "exp": 10**20},
+        "exp_beyond_year_9999": {**claims, "exp": 253_402_300_800},
+        "exp_float": {**claims, "exp": claims["exp"] + 0.5},
+        "exp_true": {**claims, "exp": True},
+        "nbf_numeric_string": {**claims, "nbf": str(claims["iat"])},
+        "jti_number": {**claims, "jti": 12345},
+        "jti_empty": {**claims, "jti": ""},
+        "jti_too_long": {**claims, "jti": "j" * 300},
+        "user_id_word": {**claims, "user_id": "not-a-number"},
+        "user_id_huge_string": {**claims, "user_id": "9" * 30},
+        "user_id_huge_int": {**claims, "user_id": 2**64},
+        "user_id_unicode_digits": {**claims, "user_id": "٣"},
+        "user_id_list": {**claims, "user_id": [1]},
+        "user_id_object": {**claims, "user_id": {"id": 1}},
+        "user_id_true": {**claims, "user_id": True},
+        "user_id_float": {**claims, "user_id": 1.0},
+        "family_number": {**claims, "family": 7},
+        "staff_as_string": {**claims, "is_staff": "false"},
+        "staff_as_number": {**claims, "is_staff": 1},
+    }

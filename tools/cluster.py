@@ -108,6 +108,8 @@ class Cluster:
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_LOG_LEVEL": "ERROR",
             "COMPARISON_INGEST_KEY": self.ingest_key,
+            # nginx below sets X-Forwarded-For: lockouts count clients, not nginx.
+            "TRUSTED_PROXY_COUNT": "1",
             **self.extra_env,
         }
 

@@ -213,6 +213,8 @@ const scenarios = {
   },
   async role() {
     note.textContent = "Role change: become staff, sign in on both sides, ask every lane, lose the role, ask again.";
+    // Only a login makes the demo account; the next logins carry the role.
+    await actions.session.login();
     await setStaff("grant");
     await actions.session.login();
     await actions.jwt.login();

@@ -1,5 +1,6 @@
 from datetime import timedelta
 from http import HTTPStatus
+from http.cookies import SimpleCookie
 
 import pytest
 import time_machine
@@ -7,9 +8,9 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.models import User
+from accounts.models import RevocationEvent, User
 from accounts.services import user_revoke_access
 from tests.helpers import PASSWORD
 
@@ -163,3 +164,78 @@ def test_garbage_jwt_cookies_are_treated_as_logged_out(client: Client, cookie: s
 
     assert response.status_code == HTTPStatus.OK
     assert response.redirect_chain[-1][0].startswith(reverse("accounts:jwt-login"))
+
+
+def _as_one_browser(client: Client, response) -> None:
+    """What a browser keeps after ``response``: its cookies, updated by the Set-Cookie it got."""
+    client.cookies.update(response.cookies)
+
+
+def test_cross_site_navigation_to_refresh_keeps_the_users_cookies(jwt_client: Client) -> None:
+    # A page on another site links to the refresh URL: the browser withholds the
+    # SameSite=Strict cookies from that navigation, so the request carries none.
+    kept = jwt_client.cookies
+    jwt_client.cookies = SimpleCookie()
+    response = jwt_client.get(reverse("accounts:jwt-refresh"), {"next": "/jwt/profile/"})
+    jwt_client.cookies = kept
+    _as_one_browser(jwt_client, response)
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url.startswith(reverse("accounts:jwt-login"))
+    assert ACCESS not in response.cookies
+    assert REFRESH not in response.cookies
+    assert jwt_client.get(reverse("accounts:jwt-profile")).status_code == HTTPStatus.OK
+
+
+def test_refresh_race_between_two_tabs_keeps_the_user_signed_in(jwt_client: Client) -> None:
+    old_refresh = jwt_client.cookies[REFRESH].value
+    later = timezone.now() + settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"] + timedelta(minutes=1)
+
+    with time_machine.travel(later, tick=False):
+        # Tab one wins the refresh; tab two's request left with the same old cookie.
+        winner = jwt_client.get(reverse("accounts:jwt-refresh"), {"next": "/jwt/profile/"})
+        new_cookies = jwt_client.cookies
+        jwt_client.cookies = SimpleCookie({REFRESH: old_refresh})
+        loser = jwt_client.get(reverse("accounts:jwt-refresh"), {"next": "/jwt/profile/"})
+        jwt_client.cookies = new_cookies
+        _as_one_browser(jwt_client, loser)
+        landing = jwt_client.get(loser.url, follow=True)
+
+    assert winner.url == "/jwt/profile/"
+    assert loser.url.startswith(reverse("accounts:jwt-login"))
+    assert ACCESS not in loser.cookies
+    assert REFRESH not in loser.cookies
+    assert landing.redirect_chain[-1][0] == "/jwt/profile/"
+    assert b"alice" in landing.content
+    assert not RevocationEvent.objects.exists()
+
+
+def test_signed_in_visitor_of_the_jwt_login_page_goes_on_to_next(jwt_client: Client) -> None:
+    response = jwt_client.get(reverse("accounts:jwt-login"), {"next": "/jwt/profile/"})
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == "/jwt/profile/"
+
+
+@pytest.mark.parametrize(
+    "end",
+    ["²", "٣", "١٢", "\uff11\uff12", "1_0", " 1", "1 ", "+1", "-1", "0x1", "1e3", "1.0", "",
+     "9" * 19, "9" * 5000, "\x00", "[1]"],
+)  # fmt: skip
+def test_row_id_from_a_form_is_only_ascii_digits_of_bounded_length(
+    jwt_client: Client, user: User, end: str
+) -> None:
+    response = jwt_client.post(reverse("accounts:jwt-list"), {"end": end}, follow=True)
+
+    assert response.status_code == HTTPStatus.OK
+    assert b"That sign-in had already ended." in response.content
+    assert not BlacklistedToken.objects.exists()
+
+
+def test_row_id_from_a_form_ends_the_sign_in_it_names(jwt_client: Client, user: User) -> None:
+    token = OutstandingToken.objects.get(user=user)
+
+    response = jwt_client.post(reverse("accounts:jwt-list"), {"end": str(token.pk)}, follow=True)
+
+    assert b"That sign-in has ended." in response.content
+    assert BlacklistedToken.objects.get().token == token

@@ -16,16 +16,18 @@ import pytest
 import time_machine
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.keys import KEY_GENERATORS, key_set, token_sign
 from accounts.lanes import bearer_lanes
 from accounts.models import User
 from accounts.serializers import TokenObtainPairSerializer
 from accounts.tokens import RefreshToken
-from tests.helpers import bearer, hmac_signed
+from tests.helpers import bearer, hmac_signed, non_canonical, odd_claims
 
 # Every case runs with the default key pair and again with HS256.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("jwt_algorithm")]
@@ -214,4 +216,124 @@ def test_an_access_token_is_refused_where_a_refresh_token_belongs(api_client, cl
     response = api_client.post(reverse("api:token-refresh"), {"refresh": sign(claims)})
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
-    assert response.json()["code"] == "token_not_valid"
+    assert response.json()["code"] == "token_wrong_type"
+
+
+# ------------------------------------------------------------------ non-canonical encodings
+def _with_url_safe_characters(make_token) -> str:
+    """A genuine token whose signature holds a "-" or "_" (one in four has neither)."""
+    for _ in range(50):
+        token = make_token()
+        if set(token.split(".")[2]) & {"-", "_"}:
+            return token
+    pytest.fail("no signature with - or _ in 50 tokens")
+
+
+def test_non_canonical_encoding_is_refused_by_every_lane(api_client: APIClient, user) -> None:
+    access = _with_url_safe_characters(
+        lambda: str(TokenObtainPairSerializer.get_token(user).access_token)
+    )
+    refused = {}
+    for name, token in non_canonical(access).items():
+        for lane in bearer_lanes():
+            response = api_client.get(reverse(f"api:{lane.name}-me"), **bearer(token))
+            refused[name, lane.name] = (response.status_code, response.json()["code"])
+        verify = api_client.post(reverse("api:token-verify"), {"token": token})
+        refused[name, "verify"] = (verify.status_code, verify.json()["code"])
+
+    assert len(refused) == len(non_canonical(access)) * (len(bearer_lanes()) + 1)
+    assert set(refused.values()) == {(HTTPStatus.UNAUTHORIZED, "token_malformed")}
+    assert api_client.get(reverse("api:denylist-me"), **bearer(access)).status_code == 200
+
+
+def test_non_canonical_encoding_of_a_refresh_token_spends_nothing(
+    api_client: APIClient, user
+) -> None:
+    genuine = _with_url_safe_characters(lambda: str(TokenObtainPairSerializer.get_token(user)))
+    refused = {}
+    for name, token in non_canonical(genuine).items():
+        for endpoint in ("token-refresh", "token-blacklist"):
+            response = api_client.post(reverse(f"api:{endpoint}"), {"refresh": token})
+            refused[name, endpoint] = (response.status_code, response.json()["code"])
+
+    assert set(refused.values()) == {(HTTPStatus.UNAUTHORIZED, "token_malformed")}
+    assert not BlacklistedToken.objects.exists()
+    assert api_client.post(reverse("api:token-refresh"), {"refresh": genuine}).status_code == 200
+
+
+def test_non_canonical_encoding_is_refused_by_the_jwt_pages(user) -> None:
+    access = _with_url_safe_characters(
+        lambda: str(TokenObtainPairSerializer.get_token(user).access_token)
+    )
+    refresh = _with_url_safe_characters(lambda: str(TokenObtainPairSerializer.get_token(user)))
+    pages, refreshes = {}, {}
+    for name, token in non_canonical(access).items():
+        browser = Client()
+        browser.cookies[settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME] = token
+        pages[name] = browser.get(reverse("accounts:jwt-profile")).status_code
+    for name, token in non_canonical(refresh).items():
+        browser = Client()
+        browser.cookies[settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME] = token
+        response = browser.get(reverse("accounts:jwt-refresh"))
+        refreshes[name] = response.url.startswith(reverse("accounts:jwt-login"))
+        browser.post(reverse("accounts:jwt-logout"))
+
+    assert set(pages.values()) == {HTTPStatus.FOUND}
+    assert set(refreshes.values()) == {True}
+    assert not BlacklistedToken.objects.exists()
+
+
+# ------------------------------------------------------------------ odd claims, genuinely signed
+# PyJWT refuses these itself, before the claims check: a jti must be a string,
+# and it reads an exp of true as 1, long past.
+PYJWT_CODES = {"jti_number": "token_malformed", "exp_true": "token_expired"}
+
+
+def _odd_claim_codes(names) -> dict[str, tuple[int, str]]:
+    return {
+        name: (HTTPStatus.UNAUTHORIZED, PYJWT_CODES.get(name, "token_invalid_claims"))
+        for name in names
+    }
+
+
+@pytest.mark.parametrize("lane", [lane.name for lane in bearer_lanes()])
+def test_odd_claims_in_a_genuinely_signed_access_token_are_refused_not_500(
+    api_client: APIClient, claims, lane
+) -> None:
+    refused = {}
+    for name, odd in odd_claims(claims).items():
+        response = api_client.get(reverse(f"api:{lane}-me"), **bearer(sign(odd)))
+        refused[name] = (response.status_code, response.json()["code"])
+
+    assert refused == _odd_claim_codes(refused)
+
+
+@pytest.mark.parametrize("endpoint", ["token-refresh", "token-blacklist", "token-verify"])
+def test_odd_claims_in_a_genuinely_signed_refresh_token_are_refused_not_500(
+    api_client: APIClient, user, endpoint
+) -> None:
+    genuine = jwt.decode(
+        str(TokenObtainPairSerializer.get_token(user)), options={"verify_signature": False}
+    )
+    cases = {**odd_claims(genuine), "no_jti": {k: v for k, v in genuine.items() if k != "jti"}}
+    field = "token" if endpoint == "token-verify" else "refresh"
+    refused = {}
+    for name, odd in cases.items():
+        response = api_client.post(reverse(f"api:{endpoint}"), {field: sign(odd)})
+        refused[name] = (response.status_code, response.json()["code"])
+
+    assert refused == {
+        **_odd_claim_codes(odd_claims(genuine)),
+        "no_jti": (HTTPStatus.UNAUTHORIZED, "token_no_id"),
+    }
+    assert not BlacklistedToken.objects.exists()
+
+
+def test_verify_answers_a_blacklisted_token_with_401_and_its_code(api_client, user) -> None:
+    refresh = str(TokenObtainPairSerializer.get_token(user))
+    api_client.post(reverse("api:token-blacklist"), {"refresh": refresh})
+
+    response = api_client.post(reverse("api:token-verify"), {"token": refresh})
+
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json()["code"] == "token_blacklisted"

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.test import Client
 from rest_framework.test import APIClient
 
+from accounts.parsers import BoundedJSONParser
+
 pytestmark = pytest.mark.django_db
 
 LANE_URLS = ["/api/jwt/stateless/me/", "/api/jwt/lookup/me/", "/api/jwt/denylist/me/"]
@@ -116,3 +118,61 @@ def test_unknown_urls_are_404_pages_and_json_under_api() -> None:
     assert page.status_code == api.status_code == HTTPStatus.NOT_FOUND
     assert b"Nothing lives here" in page.content
     assert api.json()["code"] == "not_found"
+
+
+DEEP = 100_000
+DEEP_BODIES = {
+    "arrays": "[" * DEEP,
+    "closed_arrays": "[" * DEEP + "]" * DEEP,
+    "objects": '{"a":' * DEEP,
+    "mixed": '[{"a":' * (DEEP // 2),
+    "under_a_field": '{"refresh": ' + "[" * DEEP,
+    "one_level_too_deep": "[" * (BoundedJSONParser.max_depth + 1)
+    + "]" * (BoundedJSONParser.max_depth + 1),
+}
+
+
+@pytest.mark.parametrize("url", TOKEN_URLS)
+def test_deeply_nested_json_is_a_400_with_a_code_on_every_json_endpoint(url: str) -> None:
+    client = APIClient()
+    answers = {
+        name: client.post(url, body, content_type="application/json")
+        for name, body in DEEP_BODIES.items()
+    }
+
+    assert {name: response.status_code for name, response in answers.items()} == dict.fromkeys(
+        DEEP_BODIES, HTTPStatus.BAD_REQUEST
+    )
+    assert {response.json()["code"] for response in answers.values()} == {"json_too_deep"}
+
+
+@pytest.mark.parametrize("url", TOKEN_URLS)
+def test_nesting_within_the_bound_or_inside_strings_is_parsed_as_usual(url: str) -> None:
+    depth = BoundedJSONParser.max_depth
+    within = APIClient().post(url, "[" * depth + "]" * depth, content_type="application/json")
+    in_a_string = APIClient().post(
+        url, '{"refresh": "' + "[" * DEEP + '"}', content_type="application/json"
+    )
+
+    assert within.json()["code"] != "json_too_deep"
+    assert HTTPStatus.BAD_REQUEST <= within.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
+    assert in_a_string.json()["code"] != "json_too_deep"
+    assert HTTPStatus.BAD_REQUEST <= in_a_string.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+def test_deeply_nested_json_to_the_ingest_endpoint_is_a_400_with_a_code(settings) -> None:
+    settings.COMPARISON_INGEST_KEY = "an-ingest-key-for-this-test"
+    answers = {
+        name: Client().post(
+            "/comparison/ingest/",
+            body,
+            content_type="application/json",
+            HTTP_X_COMPARISON_INGEST_KEY=settings.COMPARISON_INGEST_KEY,
+        )
+        for name, body in DEEP_BODIES.items()
+        if name != "one_level_too_deep"
+    }
+
+    assert {
+        name: (r.status_code, r.json()["code"]) for name, r in answers.items()
+    } == dict.fromkeys(answers, (HTTPStatus.BAD_REQUEST, "bad_batch"))

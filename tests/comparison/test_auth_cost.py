@@ -299,6 +299,7 @@ def test_a_token_naming_a_non_numeric_user_is_measured_without_error(
 
     response = api_client.get(reverse("api:stateless-me"), **bearer(token))
 
-    assert response.status_code == HTTPStatus.OK
+    # The claim cannot name a user (accounts.tokens.check_claims): refused, and recorded so.
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
     flush_samples()
-    assert only_sample().user_id is None
+    assert (only_sample().user_id, only_sample().outcome) == (None, "invalid_claims")

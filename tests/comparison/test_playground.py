@@ -7,7 +7,6 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import RevocationEvent, User
-from comparison.playground import DEMO_COOKIE
 from tests.helpers import bearer, session_cache_key
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +34,7 @@ def test_first_login_makes_a_demo_account_for_this_browser(visitor: Client) -> N
     demo = User.objects.get(is_demo=True)
     assert response.json()["username"] == demo.username
     assert not demo.has_usable_password()
-    cookie = response.cookies[DEMO_COOKIE]
+    cookie = response.cookies[settings.COMPARISON_PLAYGROUND_DEMO_COOKIE_NAME]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Strict"
 
@@ -79,15 +78,17 @@ def test_revoke_only_reaches_this_browsers_demo_account(visitor: Client) -> None
     )
 
 
-def test_a_forged_demo_cookie_gets_a_fresh_account(visitor: Client) -> None:
+def test_a_forged_demo_cookie_reaches_no_one(visitor: Client) -> None:
     victim = Client()
     victim_name = post(victim, "playground-session-login").json()["username"]
     victim_id = User.objects.get(username=victim_name).pk
-    visitor.cookies[DEMO_COOKIE] = str(victim_id)
+    visitor.cookies[settings.COMPARISON_PLAYGROUND_DEMO_COOKIE_NAME] = str(victim_id)
 
-    response = post(visitor, "playground-revoke")
+    revoke = post(visitor, "playground-revoke")
+    login = post(visitor, "playground-session-login")
 
-    assert response.json()["username"] != victim_name
+    assert revoke.status_code == HTTPStatus.NOT_FOUND
+    assert login.json()["username"] != victim_name
     assert victim.get(reverse("api:session-me")).status_code == HTTPStatus.OK
 
 
@@ -115,7 +116,9 @@ def test_session_column_request_reports_its_cost(visitor: Client) -> None:
 
 def test_role_change_only_reaches_this_browsers_demo_account(visitor: Client) -> None:
     other = Client()
+    post(other, "playground-session-login")
     post(other, "playground-role-grant")
+    post(visitor, "playground-session-login")
 
     granted = post(visitor, "playground-role-grant").json()
     removed = post(visitor, "playground-role-remove").json()
@@ -130,6 +133,8 @@ def test_role_change_only_reaches_this_browsers_demo_account(visitor: Client) ->
 def test_a_removed_role_is_honoured_by_the_lanes_that_do_not_read_the_user_row(
     visitor: Client,
 ) -> None:
+    # Only a login makes the demo account; the second one carries the role.
+    post(visitor, "playground-session-login")
     post(visitor, "playground-role-grant")
     post(visitor, "playground-session-login")
     access = post(visitor, "playground-jwt-login").json()["access"]
@@ -154,6 +159,7 @@ def test_a_removed_role_is_honoured_by_the_lanes_that_do_not_read_the_user_row(
 
 
 def test_a_demo_account_made_staff_is_kept_out_of_the_admin(visitor: Client) -> None:
+    post(visitor, "playground-session-login")
     post(visitor, "playground-role-grant")
     post(visitor, "playground-session-login")
 

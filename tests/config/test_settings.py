@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from accounts import keys
+from tests.helpers import PASSWORD
 
 PRODUCTION_ENV = {
     "DJANGO_SECURE": "1",
@@ -212,3 +215,50 @@ def test_connection_lifetime_comes_from_the_environment(env, max_age) -> None:
     values = read_settings(env, "DATABASES")
 
     assert ast.literal_eval(values["DATABASES"])["default"]["CONN_MAX_AGE"] == max_age
+
+
+COOKIE_NAME_SETTINGS = [
+    "SESSION_COOKIE_NAME",
+    "CSRF_COOKIE_NAME",
+    "ACCOUNTS_JWT_ACCESS_COOKIE_NAME",
+    "ACCOUNTS_JWT_REFRESH_COOKIE_NAME",
+    "ACCOUNTS_MESSAGES_COOKIE_NAME",
+    "COMPARISON_PLAYGROUND_DEMO_COOKIE_NAME",
+]
+
+
+def _every_cookie_setting_flow(client: Client) -> list:
+    """Requests that between them make the site set each of its cookies."""
+    credentials = {"username": "alice", "password": PASSWORD}
+    return [
+        client.get(reverse("accounts:session-login")),
+        client.post(reverse("accounts:session-login"), credentials),
+        client.post(reverse("accounts:session-list"), {"end": "no-such-session"}),
+        client.post(reverse("accounts:jwt-login"), credentials),
+        client.post(reverse("accounts:jwt-end-others")),
+        client.post(reverse("comparison:playground-jwt-login")),
+    ]
+
+
+@pytest.mark.django_db
+def test_host_prefixed_cookies_every_cookie_set_in_production_carries_its_prefix(
+    settings, user
+) -> None:
+    production = read_settings(PRODUCTION_ENV, *COOKIE_NAME_SETTINGS)
+    for name, value in production.items():
+        setattr(settings, name, value)
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    settings.ACCOUNTS_JWT_COOKIE_SECURE = True
+
+    cookies = {
+        name: morsel
+        for response in _every_cookie_setting_flow(Client())
+        for name, morsel in response.cookies.items()
+    }
+
+    assert set(cookies) == set(production.values())
+    for name, morsel in cookies.items():
+        assert name.startswith(("__Host-", "__Secure-")), name
+        assert morsel["secure"], name
+        if name.startswith("__Host-"):
+            assert (morsel["path"], morsel["domain"]) == ("/", ""), name

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from http import HTTPStatus
 
 import jwt
@@ -25,7 +26,16 @@ from redis.exceptions import NoPermissionError
 from accounts import keys
 from accounts.lanes import LANES, REMOTE_DENYLIST, REMOTE_STATELESS, remote_lanes
 from comparison.models import RoleDrillRun
-from tests.helpers import PASSWORD, b64url, bearer_header, hmac_signed, http_get, http_post
+from tests.helpers import (
+    PASSWORD,
+    b64url,
+    bearer_header,
+    hmac_signed,
+    http_get,
+    http_post,
+    non_canonical,
+    odd_claims,
+)
 from tools.processes import REPO_ROOT, wait_until
 from tools.remote_service import remote_env, remote_service
 
@@ -160,6 +170,46 @@ def test_forgeries_are_refused_with_the_codes_the_site_gives_and_nothing_is_fetc
     assert found == expected
     assert {status for status, _ in found.values()} == {HTTPStatus.UNAUTHORIZED}
     assert jwks_server.requests == {}
+
+
+def test_non_canonical_spellings_and_odd_claims_are_refused_as_the_site_refuses_them(
+    site_process, remote
+):
+    claims = claims_of(token_pair(site_process.url, "alice")["access"])
+    # A genuine token whose signature holds a "-" or "_", so that every re-spelling differs.
+    access = next(
+        token
+        for token in (keys.token_sign({**claims, "jti": uuid.uuid4().hex}) for _ in range(50))
+        if set(token.split(".")[2]) & {"-", "_"}
+    )
+    tokens = {
+        **{f"spelt_{name}": token for name, token in non_canonical(access).items()},
+        **{f"claims_{name}": keys.token_sign(odd) for name, odd in odd_claims(claims).items()},
+    }
+
+    shipped_before = len(stored_remote_samples(site_process))
+    found, expected = {}, {}
+    for name, token in tokens.items():
+        for there_lane, here_lane in (
+            (REMOTE_STATELESS, "stateless"),
+            (REMOTE_DENYLIST, "denylist"),
+        ):
+            there = http_get(f"{remote}{there_lane.path}", headers=bearer_header(token))
+            here = http_get(
+                f"{site_process.url}/api/jwt/{here_lane}/me/", headers=bearer_header(token)
+            )
+            found[name, there_lane.name] = (there.status, there.json()["code"])
+            expected[name, there_lane.name] = (here.status, here.json()["code"])
+
+    assert len(found) == 2 * (len(non_canonical(access)) + len(odd_claims(claims)))
+    assert found == expected
+    assert {status for status, _ in found.values()} == {HTTPStatus.UNAUTHORIZED}
+    # Every one of them is measured; let the site have them all before the next test counts.
+    wait_until(
+        lambda: len(stored_remote_samples(site_process)) >= shipped_before + len(found),
+        "the samples at the site",
+        timeout=30,
+    )
 
 
 def stored_remote_samples(site_process) -> list[tuple]:
