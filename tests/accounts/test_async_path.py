@@ -120,8 +120,10 @@ def test_async_auser_refuses_a_session_past_its_absolute_timeout(
 
 @pytest.mark.urls(__name__)
 def test_async_auser_and_request_user_agree_and_the_lane_runs_once(
-    signed_in: AsyncClient,
+    signed_in: AsyncClient, flush_samples
 ) -> None:
+    # What signing in queued is stored first, so it does not count below.
+    flush_samples()
     AuthSample.objects.all().delete()
     later = timezone.now() + timedelta(seconds=settings.ACCOUNTS_SESSION_ABSOLUTE_TIMEOUT + 1)
 
@@ -131,6 +133,7 @@ def test_async_auser_and_request_user_agree_and_the_lane_runs_once(
 
     assert fresh.json() == {"auser": True, "user": True}
     assert expired.json() == {"auser": False, "user": False}
+    flush_samples()
     assert list(AuthSample.objects.order_by("pk").values_list("lane", "outcome")) == [
         ("session", "accepted"),
         ("session", "expired"),
@@ -138,14 +141,24 @@ def test_async_auser_and_request_user_agree_and_the_lane_runs_once(
 
 
 @pytest.mark.urls(__name__)
-def test_async_auser_is_measured_and_marked_private(signed_in: AsyncClient) -> None:
+def test_async_auser_is_measured_and_marked_private(signed_in: AsyncClient, flush_samples) -> None:
+    # What signing in queued is stored first, so it does not count below.
+    flush_samples()
     AuthSample.objects.all().delete()
 
     response = run(signed_in.get, "/async/whoami/")
 
-    assert "session accepted redis=1 db=1" in response["Server-Timing"]
+    # Everyone gets the timing; the lane's details are for staff (issue 11).
+    assert response["Server-Timing"].startswith("auth;dur=")
     assert "no-store" in response["Cache-Control"]
-    assert AuthSample.objects.get().lane == "session"
+    flush_samples()
+    sample = AuthSample.objects.get()
+    assert (sample.lane, sample.outcome, sample.redis_round_trips, sample.db_queries) == (
+        "session",
+        "accepted",
+        1,
+        1,
+    )
 
 
 @pytest.mark.urls(__name__)
