@@ -92,14 +92,16 @@ def test_a_new_login_after_revocation_works_again(revoked, api_client: APIClient
     assert response.status_code == HTTPStatus.OK
 
 
-def test_admin_action_revokes_through_the_service(admin_client, session_client, user) -> None:
+def test_admin_action_revokes_through_the_service(
+    admin_client, session_client, token_pair, user
+) -> None:
     response = admin_client.post(
         reverse("admin:accounts_user_changelist"),
         {"action": "revoke_access", "_selected_action": [user.pk]},
         follow=True,
     )
 
-    assert b"Revoked access for 1 user(s)." in response.content
+    assert b"Ended 1 session and 1 refresh token of alice." in response.content
     assert RevocationEvent.objects.get(user=user).reason == "admin_revoke"
     assert session_client.get(reverse("accounts:session-home")).status_code == HTTPStatus.FOUND
 
