@@ -13,7 +13,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import Token
 
 from accounts.models import User
-from accounts.session_index import LiveSession, SessionIndex
+from accounts.session_index import LiveSession, SessionIndex, session_sign_out_reason
+from accounts.sign_outs import SignOutReason
 
 
 def token_user(*, user_id: object) -> User | None:
@@ -41,6 +42,11 @@ def user_token_id(*, user: User) -> str:
 def user_session_list(*, user: User) -> list[LiveSession]:
     """The user's live sessions, most recently seen first."""
     return SessionIndex(user.pk).live_sessions()
+
+
+def session_end_reason(*, session_key: str) -> SignOutReason | None:
+    """Why the session this key named has ended: known only to whoever holds the key."""
+    return session_sign_out_reason(session_key)
 
 
 def user_refresh_token_list(*, user: User) -> QuerySet[OutstandingToken]:

@@ -41,6 +41,7 @@ from accounts.selectors import (
     user_token_id,
 )
 from accounts.session_index import SessionIndex
+from accounts.sign_outs import SignOutReason, reason_for_revocation
 from accounts.tokens import FAMILY_CLAIM, UntypedToken
 
 if TYPE_CHECKING:
@@ -97,14 +98,14 @@ def session_touch(*, request: HttpRequest, user_id: int, now: float | None = Non
 
 
 def session_expire(*, request: HttpRequest, user_id: int) -> None:
-    """End the request's own session (timed out) without going through logout()."""
+    """End the request's own session (past the absolute timeout) without going through logout()."""
     if request.session.session_key is not None:
-        SessionIndex(user_id).remove(request.session.session_key)
+        SessionIndex(user_id).remove(request.session.session_key, reason=SignOutReason.ABSOLUTE)
     request.session.flush()
 
 
 def session_unregister(*, user: User, session_key: str) -> None:
-    SessionIndex(user.pk).remove(session_key)
+    SessionIndex(user.pk).remove(session_key, reason=SignOutReason.SIGNED_OUT)
 
 
 def user_session_end(*, user: User, public_id: str) -> bool:
@@ -112,13 +113,18 @@ def user_session_end(*, user: User, public_id: str) -> bool:
     index = SessionIndex(user.pk)
     for session in index.live_sessions():
         if session.public_id == public_id:
-            return index.end_one(session.session_key)
+            return index.end_one(session.session_key, reason=SignOutReason.ENDED_ELSEWHERE)
     return False
 
 
-def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+def user_sessions_end(
+    *,
+    user: User,
+    reason: SignOutReason = SignOutReason.ENDED_ELSEWHERE,
+    keep_session_key: str | None = None,
+) -> int:
     """End all of the user's sessions (but one, if given); return how many were ended."""
-    return SessionIndex(user.pk).end(keep=keep_session_key)
+    return SessionIndex(user.pk).end(reason=reason, keep=keep_session_key)
 
 
 # ------------------------------------------------------------------ JWT
@@ -371,7 +377,7 @@ def user_revoke_access(
     started_at = timezone.now()
     with transaction.atomic():
         tokens = user_refresh_tokens_blacklist(user=user)
-        sessions = user_sessions_end(user=user)
+        sessions = user_sessions_end(user=user, reason=reason_for_revocation(reason))
         user_denylist_mark(user=user)
         return RevocationEvent.objects.create(
             user=user,

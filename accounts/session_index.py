@@ -10,6 +10,11 @@ Entries are written on login and on activity, removed on logout and
 revocation, and pruned when a listing finds that the session itself has
 expired out of the cache. The hash expires on its own once no session of the
 user can still be alive.
+
+Beside each session lies the reason it would be found gone
+(``accounts.sign_outs``), keyed by a hash of its key: "idle" while it lives
+(written with each activity, in the same round trip, so a session that
+simply runs out of time says so), replaced by whatever ends it otherwise.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django_redis import get_redis_connection
+
+from accounts.sign_outs import SignOutReason
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,18 @@ def session_public_id(session_key: str) -> str:
     return hashlib.sha256(session_key.encode()).hexdigest()[:20]
 
 
+def _sign_out_key(session_key: str) -> str:
+    return caches[settings.SESSION_CACHE_ALIAS].make_key(
+        f"auth:signed-out:{session_public_id(session_key)}"
+    )
+
+
+def session_sign_out_reason(session_key: str) -> SignOutReason | None:
+    """Why the session under this key was ended, if it was one of ours and not long ago."""
+    reason = get_redis_connection(settings.SESSION_CACHE_ALIAS).get(_sign_out_key(session_key))
+    return SignOutReason(reason.decode()) if reason is not None else None
+
+
 class SessionIndex:
     """The Redis hash of one user's sessions; cheap to build, one per call site."""
 
@@ -58,14 +77,24 @@ class SessionIndex:
     def _cache_key(self, session_key: str) -> str:
         return caches[settings.SESSION_CACHE_ALIAS].make_key(self.session_key_prefix + session_key)
 
+    def _record_sign_out(self, pipe: Any, session_keys: list[str], reason: SignOutReason) -> None:
+        # No session, so no reason to tell about it, outlives the absolute timeout.
+        lifetime = settings.ACCOUNTS_SESSION_ABSOLUTE_TIMEOUT
+        for session_key in session_keys:
+            pipe.set(_sign_out_key(session_key), reason, ex=lifetime)
+
     def add(self, session_key: str, metadata: dict[str, Any]) -> None:
         with self.redis.pipeline() as pipe:
             pipe.hset(self.key, session_key, json.dumps(metadata))
             pipe.expire(self.key, settings.ACCOUNTS_SESSION_ABSOLUTE_TIMEOUT)
+            self._record_sign_out(pipe, [session_key], SignOutReason.IDLE)
             pipe.execute()
 
-    def remove(self, session_key: str) -> None:
-        self.redis.hdel(self.key, session_key)
+    def remove(self, session_key: str, *, reason: SignOutReason) -> None:
+        with self.redis.pipeline() as pipe:
+            pipe.hdel(self.key, session_key)
+            self._record_sign_out(pipe, [session_key], reason)
+            pipe.execute()
 
     def live_sessions(self) -> list[LiveSession]:
         entries = {
@@ -92,14 +121,15 @@ class SessionIndex:
         ]
         return sorted(sessions, key=lambda session: session.last_seen_at, reverse=True)
 
-    def end_one(self, session_key: str) -> bool:
+    def end_one(self, session_key: str, *, reason: SignOutReason) -> bool:
         with self.redis.pipeline() as pipe:
             pipe.delete(self._cache_key(session_key))
             pipe.hdel(self.key, session_key)
-            deleted, _ = pipe.execute()
+            self._record_sign_out(pipe, [session_key], reason)
+            deleted, *_ = pipe.execute()
         return bool(deleted)
 
-    def end(self, *, keep: str | None = None) -> int:
+    def end(self, *, reason: SignOutReason, keep: str | None = None) -> int:
         """Delete every indexed session but ``keep``; return how many were alive."""
         session_keys = [key.decode() for key in self.redis.hkeys(self.key)]
         doomed = [session_key for session_key in session_keys if session_key != keep]
@@ -108,5 +138,6 @@ class SessionIndex:
         with self.redis.pipeline() as pipe:
             pipe.delete(*(self._cache_key(session_key) for session_key in doomed))
             pipe.hdel(self.key, *doomed)
-            deleted, _ = pipe.execute()
+            self._record_sign_out(pipe, doomed, reason)
+            deleted, *_ = pipe.execute()
         return deleted

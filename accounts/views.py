@@ -17,8 +17,8 @@ from urllib.parse import unquote, urlencode, urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -30,7 +30,7 @@ from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 
-from accounts import lanes, selectors, services
+from accounts import lanes, selectors, services, sign_outs
 from accounts.authentication import JWTCookieAuthentication
 from accounts.forms import parse_row_id
 from accounts.models import User
@@ -38,6 +38,7 @@ from accounts.observers import Verdict, observe_auth
 from accounts.outcomes import Outcome, refusal_code
 from accounts.permissions import staff_required
 from accounts.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from accounts.sign_outs import SignOutReason
 from accounts.tokens import RefreshToken
 
 # ------------------------------------------------------------------ session area
@@ -57,6 +58,32 @@ def _bounces(url: str) -> bool:
     return match.view_name in BOUNCING_VIEWS
 
 
+def _tell_why_signed_out(request: HttpRequest) -> None:
+    """
+    If the session this browser still names was ended by the site, say why.
+    Only on the way to the login page: an accepted request never pays the lookup.
+    """
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    # A session that still exists (its user deactivated, say) has not been ended.
+    if not session_key or request.session.session_key is not None:
+        return
+    if (reason := selectors.session_end_reason(session_key=session_key)) is not None:
+        messages.info(request, sign_outs.explain(reason))
+
+
+def session_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Django's ``login_required``, telling a browser whose session was ended why."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        _tell_why_signed_out(request)
+        return redirect_to_login(request.get_full_path())
+
+    return wrapper
+
+
 class SessionLoginView(auth_views.LoginView):
     template_name = "accounts/session/login.html"
     redirect_authenticated_user = True
@@ -66,25 +93,34 @@ class SessionLoginView(auth_views.LoginView):
         url = super().get_redirect_url(*args, **kwargs)
         return "" if _bounces(url) else url
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _tell_why_signed_out(request)
+        return super().get(request, *args, **kwargs)
+
 
 class SessionLogoutView(auth_views.LogoutView):
-    """Django's LogoutView: POST only, CSRF-protected."""
+    """Django's LogoutView: POST only, CSRF-protected; the login page it leads to says so."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, sign_outs.explain(SignOutReason.SIGNED_OUT))
+        return response
 
 
 @require_GET
-@login_required
+@session_login_required
 def session_home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/session/home.html", {"area": "session"})
 
 
 @require_GET
-@login_required
+@session_login_required
 def session_profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/session/profile.html", {"area": "session"})
 
 
 @require_GET
-@login_required
+@session_login_required
 @staff_required(area="session")
 def session_staff(request: HttpRequest) -> HttpResponse:
     """Staff only, decided from the user row this request just read."""
@@ -98,7 +134,7 @@ class SignedInRequest(HttpRequest):
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@session_login_required
 def session_list(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         if public_id := request.POST.get("end"):

@@ -265,6 +265,10 @@ ACCOUNTS_SESSION_ABSOLUTE_TIMEOUT = env.int(
     "SESSION_ABSOLUTE_TIMEOUT_SECONDS", default=12 * 60 * 60
 )
 ACCOUNTS_SESSION_ACTIVITY_RESOLUTION = env.int("SESSION_ACTIVITY_RESOLUTION_SECONDS", default=60)
+# The cookie lasts until the browser closes (OWASP's advice for session ids);
+# the idle timeout is enforced by Redis alone. A browser that comes back after
+# its session ran out still names it, so the login page can say why it ended.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # __Host- cookies must be Secure, host-only and Path=/: the browser enforces it.
