@@ -8,13 +8,16 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db.models import QuerySet
 from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from accounts.models import User
+from accounts.models import RevocationEvent, User
 from accounts.session_index import LiveSession, SessionIndex, session_sign_out_reason
-from accounts.sign_outs import SignOutReason
+from accounts.sign_outs import SignOutReason, reason_for_revocation
+from accounts.tokens import UntypedToken
 
 
 def token_user(*, user_id: object) -> User | None:
@@ -54,6 +57,42 @@ def user_refresh_token_list(*, user: User) -> QuerySet[OutstandingToken]:
     return OutstandingToken.objects.filter(
         user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
     ).order_by("-created_at")
+
+
+def refresh_token_end_reason(*, raw_token: str) -> SignOutReason | None:
+    """
+    Why this refresh token can no longer be used, from what the database
+    already records: the revocation that blacklisted it, if one did (every
+    revocation is recorded before it blacklists), else the user ended it
+    from another device. None while it is live, or if it is not ours.
+    """
+    try:
+        payload = UntypedToken(raw_token).payload
+    except TokenError as e:
+        expired = getattr(e.args[0], "code", None) == "token_expired"
+        return SignOutReason.EXPIRED if expired else None
+    user_id = payload.get(api_settings.USER_ID_CLAIM)
+    if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh" or user_id is None:
+        return None
+    blacklisted_at = (
+        BlacklistedToken.objects.filter(token__jti=payload.get(api_settings.JTI_CLAIM))
+        .values_list("blacklisted_at", flat=True)
+        .first()
+    )
+    if blacklisted_at is None:
+        return None
+    revocation = (
+        RevocationEvent.objects.filter(
+            user_id=user_id,
+            created_at__gte=datetime_from_epoch(payload["iat"]),
+            created_at__lte=blacklisted_at,
+        )
+        .values_list("reason", flat=True)
+        .first()
+    )
+    if revocation is None:
+        return SignOutReason.ENDED_ELSEWHERE
+    return reason_for_revocation(revocation)
 
 
 def denylist_marker_key(*, user_id: int | str) -> str:

@@ -239,6 +239,9 @@ def refresh_token_reuse_check(*, raw_token: str) -> RefreshReuse:
     if not members:
         # The family was already ended by an earlier reuse.
         return RefreshReuse.THEFT
+    # Stamped before the blacklisting, as in user_revoke_access, so that the
+    # event predates what it ended (selectors.refresh_token_end_reason).
+    started_at = timezone.now()
     with transaction.atomic():
         BlacklistedToken.objects.bulk_create(
             [BlacklistedToken(token=token) for token in members], ignore_conflicts=True
@@ -248,6 +251,7 @@ def refresh_token_reuse_check(*, raw_token: str) -> RefreshReuse:
             user=user,
             actor=None,
             reason=RevocationEvent.Reason.REFRESH_REUSE,
+            created_at=started_at,
             refresh_tokens_blacklisted=len(members),
             access_tokens_denylisted=True,
         )

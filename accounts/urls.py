@@ -16,9 +16,10 @@ urlpatterns = [
     path("jwt/", views.jwt_home, name="jwt-home"),
     path("jwt/login/", views.jwt_login, name="jwt-login"),
     path("jwt/profile/", views.jwt_profile, name="jwt-profile"),
-    path("jwt/sessions/", views.jwt_list, name="jwt-list"),
     path("jwt/staff/", views.jwt_staff, name="jwt-staff"),
     # Under JWT_COOKIE_REFRESH_PATH: the only URLs the refresh cookie is sent to.
+    # "My sign-ins" is one, so that it can tell this browser's sign-in apart.
+    path("jwt/auth/sessions/", views.jwt_list, name="jwt-list"),
     path("jwt/auth/refresh/", views.jwt_refresh, name="jwt-refresh"),
     path("jwt/auth/logout/", views.jwt_logout, name="jwt-logout"),
     path("jwt/auth/end-others/", views.jwt_end_other_tokens, name="jwt-end-others"),

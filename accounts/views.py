@@ -9,6 +9,8 @@ through selectors, writes through services.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from http import HTTPStatus
 from typing import Any
@@ -19,8 +21,10 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -29,6 +33,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts import lanes, selectors, services, sign_outs
 from accounts.authentication import JWTCookieAuthentication
@@ -39,7 +45,7 @@ from accounts.outcomes import Outcome, refusal_code
 from accounts.permissions import staff_required
 from accounts.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from accounts.sign_outs import SignOutReason
-from accounts.tokens import RefreshToken
+from accounts.tokens import RefreshToken, UntypedToken
 
 # ------------------------------------------------------------------ session area
 
@@ -146,12 +152,14 @@ def session_list(request: SignedInRequest) -> HttpResponse:
             ended = services.user_sessions_end(
                 user=request.user, keep_session_key=request.session.session_key
             )
-            messages.success(request, f"Ended {ended} other session(s).")
+            messages.success(request, f"Ended {ended} other session{pluralize(ended)}.")
         return redirect("accounts:session-list")
+    sessions = selectors.user_session_list(user=request.user)
     context = {
         "area": "session",
-        "sessions": selectors.user_session_list(user=request.user),
+        "sessions": sessions,
         "current_session_key": request.session.session_key,
+        "others": [s for s in sessions if s.session_key != request.session.session_key],
     }
     return render(request, "accounts/session/sessions.html", context)
 
@@ -199,10 +207,18 @@ def _delete_jwt_cookies(response: HttpResponse) -> None:
     )
 
 
+class JWTPageRequest(HttpRequest):
+    """A request that ``jwt_login_required`` let through, with the access token it showed."""
+
+    auth: Token
+
+
 def _jwt_cookie_verdict(request: HttpRequest) -> Verdict:
     authenticated = JWTCookieAuthentication().authenticate(request)
     if authenticated is None:
         return Verdict(None, Outcome.MISSING)
+    # The pages say until when this token lets them in, as DRF keeps it on request.auth.
+    request.auth = authenticated[1]  # type: ignore[attr-defined]
     return Verdict(authenticated[0], Outcome.ACCEPTED)
 
 
@@ -218,10 +234,10 @@ def jwt_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     """
     Let the view run for a valid access-token cookie; otherwise refresh silently.
 
-    The refresh cookie is scoped to the token endpoints, so a page cannot see
-    it: a missing or expired access token sends the browser through the
-    refresh endpoint, which comes straight back with a new pair or, failing
-    that, goes on to the login form.
+    The refresh cookie is scoped to the token endpoints and "My sign-ins", so
+    an ordinary page cannot see it: a missing or expired access token sends
+    the browser through the refresh endpoint, which comes straight back with
+    a new pair or, failing that, goes on to the login form.
     """
 
     @wraps(view)
@@ -239,6 +255,55 @@ def jwt_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
         return view(request, *args, **kwargs)
 
     return never_cache(wrapper)
+
+
+# Once "My sign-ins" has found this browser's sign-in ended, the other pages
+# say so too, from this cookie: they consult no store, and must not start to.
+SIGN_IN_ENDED_COOKIE = "jwt-sign-in-ended"
+SIGN_IN_ENDED_SALT = "accounts.views.sign-in-ended"
+
+
+@dataclass(frozen=True)
+class SignInEnded:
+    """This browser's sign-in has ended; its access token still works ``until``."""
+
+    reason: str
+    until: datetime
+
+
+def _sign_in_ended(request: JWTPageRequest) -> SignInEnded | None:
+    """What the cookie says, if it was written for the access token this request carries."""
+    try:
+        value = request.get_signed_cookie(SIGN_IN_ENDED_COOKIE, salt=SIGN_IN_ENDED_SALT)
+    except (KeyError, signing.BadSignature):
+        return None
+    reason, _, jti = str(value).partition(":")
+    if jti != request.auth[api_settings.JTI_CLAIM]:
+        return None
+    return SignInEnded(
+        reason=sign_outs.explain(SignOutReason(reason)),
+        until=datetime_from_epoch(request.auth["exp"]),
+    )
+
+
+def _remember_sign_in_ended(
+    response: HttpResponse, request: JWTPageRequest, reason: SignOutReason
+) -> None:
+    response.set_signed_cookie(
+        SIGN_IN_ENDED_COOKIE,
+        f"{reason}:{request.auth[api_settings.JTI_CLAIM]}",
+        salt=SIGN_IN_ENDED_SALT,
+        max_age=int(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
+        path="/jwt/",
+        secure=settings.ACCOUNTS_JWT_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def _jwt_page(request: JWTPageRequest, template: str, **context: Any) -> HttpResponse:
+    context = {"area": "jwt", "sign_in_ended": _sign_in_ended(request), **context}
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -268,6 +333,8 @@ def jwt_refresh(request: HttpRequest) -> HttpResponse:
     GET is allowed so that a page can refresh without JavaScript. That is safe
     here: the refresh cookie is SameSite=Strict, so no other site can make a
     browser send it, and the only effect is a rotation for the cookie's owner.
+    A refused refresh is where a revocation reaches these pages: the login
+    form says why, from the rows the refusal has just read.
     """
     login_url = f"{reverse('accounts:jwt-login')}?{urlencode({'next': _safe_next(request, '')})}"
     raw_token = request.COOKIES.get(settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME, "")
@@ -279,14 +346,13 @@ def jwt_refresh(request: HttpRequest) -> HttpResponse:
     serializer = TokenRefreshSerializer(data={"refresh": raw_token})
     try:
         serializer.is_valid(raise_exception=True)
-    except InvalidToken as e:
+    except (TokenError, AuthenticationFailed, ValidationError) as e:
         response = HttpResponseRedirect(login_url)
         # Lost a race to another tab, which holds the new pair in the same cookies.
-        if refusal_code(e) != "token_refresh_race":
-            _delete_jwt_cookies(response)
-        return response
-    except (TokenError, AuthenticationFailed, ValidationError):
-        response = HttpResponseRedirect(login_url)
+        if isinstance(e, InvalidToken) and refusal_code(e) == "token_refresh_race":
+            return response
+        if (reason := selectors.refresh_token_end_reason(raw_token=raw_token)) is not None:
+            messages.info(request, sign_outs.explain(reason))
         _delete_jwt_cookies(response)
         return response
     response = HttpResponseRedirect(_safe_next(request, reverse("accounts:jwt-home")))
@@ -308,6 +374,7 @@ def jwt_logout(request: HttpRequest) -> HttpResponse:
         refresh.blacklist()
     response = HttpResponseRedirect(reverse("accounts:jwt-login"))
     _delete_jwt_cookies(response)
+    messages.success(request, sign_outs.explain(SignOutReason.SIGNED_OUT))
     return response
 
 
@@ -322,33 +389,47 @@ def jwt_end_other_tokens(request: HttpRequest) -> HttpResponse:
     if user is None:
         return redirect("accounts:jwt-login")
     ended = services.user_refresh_tokens_blacklist(user=user, keep_jti=refresh["jti"])
-    messages.success(request, f"Ended {ended} other sign-in(s).")
+    messages.success(request, f"Ended {ended} other sign-in{pluralize(ended)}.")
     return redirect("accounts:jwt-list")
 
 
 @require_GET
 @jwt_login_required
-def jwt_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/jwt/home.html", {"area": "jwt"})
+def jwt_home(request: JWTPageRequest) -> HttpResponse:
+    return _jwt_page(request, "accounts/jwt/home.html")
 
 
 @require_GET
 @jwt_login_required
-def jwt_profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/jwt/profile.html", {"area": "jwt"})
+def jwt_profile(request: JWTPageRequest) -> HttpResponse:
+    return _jwt_page(request, "accounts/jwt/profile.html")
+
+
+def _this_browsers_refresh_jti(request: HttpRequest) -> str | None:
+    """The id of the refresh token this browser holds, live or not (this page sees the cookie)."""
+    try:
+        token = UntypedToken(request.COOKIES.get(settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME, ""))
+    except TokenError:
+        return None
+    return token.get(api_settings.JTI_CLAIM)
 
 
 @require_GET
 @jwt_login_required
 @staff_required(area="jwt")
-def jwt_staff(request: HttpRequest) -> HttpResponse:
+def jwt_staff(request: JWTPageRequest) -> HttpResponse:
     """Staff only, decided from the token's claim: no lookup."""
-    return render(request, "accounts/staff.html", {"area": "jwt"})
+    return _jwt_page(request, "accounts/staff.html")
 
 
 @require_http_methods(["GET", "POST"])
 @jwt_login_required
-def jwt_list(request: HttpRequest) -> HttpResponse:
+def jwt_list(request: JWTPageRequest) -> HttpResponse:
+    """
+    The user's sign-ins. This page queries the database anyway, and is served
+    under the refresh cookie's path: it is where this browser learns, for
+    free, that its own sign-in has ended while its access token still works.
+    """
     user = selectors.user_get(user_id=request.user.pk)
     if user is None:
         return redirect("accounts:jwt-login")
@@ -361,5 +442,29 @@ def jwt_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.warning(request, "That sign-in had already ended.")
         return redirect("accounts:jwt-list")
-    context = {"area": "jwt", "tokens": selectors.user_refresh_token_list(user=user)}
-    return render(request, "accounts/jwt/sessions.html", context)
+    tokens = list(selectors.user_refresh_token_list(user=user))
+    this_jti = _this_browsers_refresh_jti(request)
+    ended_reason = None
+    if not any(token.jti == this_jti for token in tokens):
+        ended_reason = selectors.refresh_token_end_reason(
+            raw_token=request.COOKIES.get(settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME, "")
+        )
+    sign_in_ended = (
+        SignInEnded(
+            reason=sign_outs.explain(ended_reason),
+            until=datetime_from_epoch(request.auth["exp"]),
+        )
+        if ended_reason is not None
+        else _sign_in_ended(request)
+    )
+    context = {
+        "area": "jwt",
+        "tokens": tokens,
+        "this_jti": this_jti,
+        "others": [token for token in tokens if token.jti != this_jti],
+        "sign_in_ended": sign_in_ended,
+    }
+    response = render(request, "accounts/jwt/sessions.html", context)
+    if ended_reason is not None:
+        _remember_sign_in_ended(response, request, ended_reason)
+    return response
