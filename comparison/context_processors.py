@@ -11,3 +11,24 @@ def auth_receipt(request: HttpRequest) -> dict[str, AuthCost | bool | None]:
     """
     cost: AuthCost | None = getattr(request, "auth_cost", None)
     return {"auth_cost": cost, "auth_cost_detailed": cost is not None and cost.accepted}
+
+
+# The part of the site a page belongs to, by the name of its URL.
+NAV_SECTIONS = (
+    ("session", ("session-",)),
+    ("jwt", ("jwt-",)),
+    ("playground", ("playground",)),
+    ("guide", ("guide",)),
+    ("dashboard", ("dashboard",)),
+    ("home", ("index",)),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, str]:
+    """Which entry of the main navigation the page is in, for its ``aria-current``."""
+    match = request.resolver_match
+    name = (match.url_name or "") if match else ""
+    for section, prefixes in NAV_SECTIONS:
+        if name.startswith(prefixes):
+            return {"nav_section": section}
+    return {"nav_section": ""}

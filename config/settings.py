@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "comparison.context_processors.auth_receipt",
+                "comparison.context_processors.navigation",
             ],
         },
     },

@@ -5,9 +5,11 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts import admin as accounts_admin
 from accounts.jwks import jwks
+from config.views import favicon
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="index.html"), name="index"),
+    path("favicon.ico", favicon),
     path("", include("accounts.urls")),
     path(".well-known/jwks.json", jwks, name="jwks"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 
 API_PREFIX = "/api/"
 
@@ -65,3 +66,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         "This form has expired or did not come from this site. Reload the page and try again.",
         "403_csrf.html",
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page declares; send them to the real one."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
