@@ -116,7 +116,12 @@ class SessionLogoutView(auth_views.LogoutView):
 @require_GET
 @session_login_required
 def session_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/session/home.html", {"area": "session"})
+    context = {
+        "area": "session",
+        "idle_timeout": settings.SESSION_COOKIE_AGE,
+        "absolute_timeout": settings.ACCOUNTS_SESSION_ABSOLUTE_TIMEOUT,
+    }
+    return render(request, "accounts/session/home.html", context)
 
 
 @require_GET
@@ -302,7 +307,13 @@ def _remember_sign_in_ended(
 
 
 def _jwt_page(request: JWTPageRequest, template: str, **context: Any) -> HttpResponse:
-    context = {"area": "jwt", "sign_in_ended": _sign_in_ended(request), **context}
+    context = {
+        "area": "jwt",
+        "sign_in_ended": _sign_in_ended(request),
+        "access_expires_at": datetime_from_epoch(request.auth["exp"]),
+        "sign_in_lifetime": api_settings.REFRESH_TOKEN_LIFETIME,
+        **context,
+    }
     return render(request, template, context)
 
 
@@ -320,7 +331,12 @@ def jwt_login(request: HttpRequest) -> HttpResponse:
         _set_jwt_cookies(response, refresh=str(refresh), access=str(refresh.access_token))
         return response
     status = HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK
-    context = {"form": form, "next": _safe_next(request, ""), "area": "jwt"}
+    context = {
+        "form": form,
+        "next": _safe_next(request, ""),
+        "area": "jwt",
+        "access_lifetime": api_settings.ACCESS_TOKEN_LIFETIME,
+    }
     return render(request, "accounts/jwt/login.html", context, status=status)
 
 

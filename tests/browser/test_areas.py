@@ -19,7 +19,7 @@ def test_log_in_to_the_session_area_and_browse(page: Page, user) -> None:
     expect(page.get_by_role("heading", name="Profile")).to_be_visible()
     page.get_by_role("link", name="My sessions").click()
     expect(page.get_by_text("This browser")).to_be_visible()
-    expect(page.locator(".receipt")).to_contain_text("session lane, accepted")
+    expect(page.locator(".receipt")).to_contain_text("Lane: session, answer: accepted")
     expect(page.locator(".receipt")).to_contain_text("1 Redis round trip")
     screenshot(page, "session-area")
 
