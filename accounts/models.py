@@ -3,6 +3,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
+from accounts.timewords import moment
+
 
 class User(AbstractUser):
     """The site's user: Django's own, kept swappable from day one."""
@@ -64,4 +66,4 @@ class RevocationEvent(models.Model):
         get_latest_by = "created_at"
 
     def __str__(self) -> str:
-        return f"{self.get_reason_display()}: {self.user} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.get_reason_display()}: {self.user} at {moment(self.created_at)}"

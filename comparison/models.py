@@ -17,6 +17,7 @@ from django.db import models
 
 from accounts.lanes import lane_choices
 from accounts.outcomes import Outcome
+from accounts.timewords import moment
 from comparison.sources import Source
 
 INSTANCE_HELP = "Which app instance served the request (settings.COMPARISON_INSTANCE_NAME)."
@@ -125,7 +126,7 @@ class RecorderDrop(models.Model):
     reason = models.CharField(max_length=200)
 
     def __str__(self) -> str:
-        return f"{self.samples} samples dropped at {self.at:%Y-%m-%d %H:%M:%S}: {self.reason}"
+        return f"{self.samples} samples dropped at {moment(self.at)}: {self.reason}"
 
 
 class DrillRun(models.Model):
@@ -147,7 +148,7 @@ class DrillRun(models.Model):
         get_latest_by = "started_at"
 
     def __str__(self) -> str:
-        return f"Drill at {self.started_at:%Y-%m-%d %H:%M:%S}"
+        return f"Drill at {moment(self.started_at)}"
 
 
 class RoleDrillRun(models.Model):
@@ -182,4 +183,4 @@ class BenchmarkRun(models.Model):
         get_latest_by = "created_at"
 
     def __str__(self) -> str:
-        return f"Benchmark at {self.created_at:%Y-%m-%d %H:%M:%S}"
+        return f"Benchmark at {moment(self.created_at)}"

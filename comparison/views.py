@@ -73,8 +73,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "pending": recorder.pending(),
         "access_lifetime": int(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
         "role_drill": figures.role_drill,
-        "histograms": charts.latency_histograms(lanes),
-        "timeline": charts.timeline(figures.minutes, figures.per_minute),
+        "histograms": {
+            "wide": charts.latency_histograms(lanes, width=charts.WIDE),
+            "narrow": charts.latency_histograms(lanes, width=charts.NARROW),
+        },
+        "timeline": {
+            "wide": charts.timeline(figures.minutes, figures.per_minute, width=charts.WIDE),
+            "narrow": charts.timeline(figures.minutes, figures.per_minute, width=charts.NARROW),
+        },
     }
     return render(request, "comparison/dashboard.html", context)
 

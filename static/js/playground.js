@@ -6,6 +6,7 @@
 let csrfToken = document.querySelector("[name=csrfmiddlewaretoken]").value;
 const state = { sessionExpiresAt: null, access: null, refresh: null, leeway: 0 };
 const timeline = document.querySelector("#timeline tbody");
+const headings = [...document.querySelectorAll("#timeline thead th")].map((th) => th.textContent);
 const note = document.getElementById("scenario-note");
 let rowNumber = 0;
 
@@ -37,7 +38,12 @@ function addRow(column, request, credential, status, outcome, timing) {
     rowNumber, column, request, credential, status, outcome,
     timing ? timing.redis : "–", timing ? timing.db : "–", timing ? timing.us : "–",
   ];
-  for (const value of cells) row.insertCell(-1).textContent = String(value);
+  cells.forEach((value, index) => {
+    const cell = row.insertCell(-1);
+    cell.textContent = String(value);
+    // Labels each cell on a phone, where every row is shown as a card.
+    cell.dataset.label = headings[index];
+  });
 }
 
 async function call(column, method, path, { body = null, bearer = null, describe = null } = {}) {

@@ -25,3 +25,59 @@ def log_in(page: Page, path: str, username: str = "alice") -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
+
+
+def outside_the_viewport(
+    page: Page, selector: str = "table, button, input, select, svg, pre"
+) -> list[str]:
+    """The rendered elements matching ``selector`` whose box sticks out of the viewport's width."""
+    return page.evaluate(
+        """selector => {
+          const width = document.documentElement.clientWidth;
+          return [...document.querySelectorAll(selector)]
+            .filter(element => element.getClientRects().length)
+            .filter(element => {
+              const box = element.getBoundingClientRect();
+              return box.left < -0.5 || box.right > width + 0.5;
+            })
+            .map(element => element.outerHTML.slice(0, 120));
+        }""",
+        selector,
+    )
+
+
+def is_on_screen(page: Page, selector: str) -> bool:
+    """Whether the first element matching ``selector`` lies inside the viewport's width."""
+    return not outside_the_viewport(page, selector) and page.locator(selector).first.is_visible()
+
+
+def chart_text_sizes(page: Page) -> list[float]:
+    """The size in CSS pixels at which each visible chart label is drawn, scaling included."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('svg.chart text')]
+          .filter(text => text.getClientRects().length)
+          .map(text => {
+            const matrix = text.getScreenCTM();
+            return parseFloat(getComputedStyle(text).fontSize) * Math.hypot(matrix.a, matrix.b);
+          })"""
+    )
+
+
+def chart_text_outside_its_chart(page: Page) -> list[str]:
+    """Visible chart labels that the edge of their chart cuts off."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('svg.chart text')]
+          .filter(text => text.getClientRects().length)
+          .filter(text => {
+            const box = text.getBoundingClientRect();
+            const chart = text.ownerSVGElement.getBoundingClientRect();
+            return box.left < chart.left - 0.5 || box.right > chart.right + 0.5
+              || box.top < chart.top - 0.5 || box.bottom > chart.bottom + 0.5;
+          })
+          .map(text => text.textContent)"""
+    )

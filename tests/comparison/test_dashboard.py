@@ -42,7 +42,9 @@ def test_dashboard_shows_what_browsing_recorded(
     assert by_lane["lookup"].db_per_request == 1
     assert by_lane["stateless"].redis_per_request == 0
     assert by_lane["stateless"].p50 is not None
-    assert response.content.count(b'<svg class="chart"') == 2
+    # Each chart twice: for a desktop column and for a phone.
+    assert response.content.count(b'<svg class="chart wide"') == 2
+    assert response.content.count(b'<svg class="chart narrow"') == 2
     assert b"<rect" in response.content
     assert b"<polyline" in response.content
 
