@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import RevocationEvent, User
 from tests.helpers import bearer, session_cache_key
@@ -175,3 +176,32 @@ def test_the_role_table_lists_every_lane_a_browser_can_reach(visitor: Client) ->
 
     lanes = [lane.name for lane, _ in response.context["role_lanes"]]
     assert lanes == ["session", "snapshot", "stateless", "lookup", "denylist"]
+
+
+def test_a_refresh_keeps_the_playground_lifetime_for_both_tokens(visitor: Client, settings) -> None:
+    settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS = 30
+    tokens = post(visitor, "playground-jwt-login").json()
+
+    refreshed = visitor.post(
+        reverse("api:token-refresh"),
+        {"refresh": tokens["refresh"]},
+        content_type="application/json",
+    ).json()
+    again = visitor.post(
+        reverse("api:token-refresh"),
+        {"refresh": refreshed["refresh"]},
+        content_type="application/json",
+    ).json()
+
+    for token in (tokens["refresh"], refreshed["access"], refreshed["refresh"], again["access"]):
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert claims["exp"] - claims["iat"] <= 30, claims["token_type"]
+
+
+def test_the_short_refresh_token_is_recorded_with_its_short_expiry(visitor: Client, settings):
+    settings.COMPARISON_PLAYGROUND_CREDENTIAL_SECONDS = 30
+    tokens = post(visitor, "playground-jwt-login").json()
+
+    claims = jwt.decode(tokens["refresh"], options={"verify_signature": False})
+    row = OutstandingToken.objects.get(jti=claims["jti"])
+    assert row.expires_at.timestamp() == claims["exp"]
