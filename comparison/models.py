@@ -170,7 +170,7 @@ class RoleDrillRun(models.Model):
         get_latest_by = "started_at"
 
     def __str__(self) -> str:
-        return f"Role drill at {self.started_at:%Y-%m-%d %H:%M:%S}"
+        return f"Role drill at {moment(self.started_at)}"
 
 
 class BenchmarkRun(models.Model):

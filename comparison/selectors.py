@@ -25,6 +25,7 @@ from accounts import lanes
 from accounts.lanes import Lane
 from accounts.models import RevocationEvent
 from accounts.outcomes import Outcome
+from accounts.timewords import duration_words
 from comparison.models import (
     AuthRollup,
     AuthSample,
@@ -405,8 +406,9 @@ def _revocation_claim(drill: DrillRun | None) -> str:
     leeway = api_settings.LEEWAY.total_seconds()
     waiting = [lane.name for lane in lanes.LANES if not lane.revoked_at_once]
     promise = (
-        f"This site's access tokens live {lifetime:.0f} s, so {', '.join(waiting)} accept a "
-        f"revoked user's token for up to {lifetime + leeway:.0f} s; the others refuse it at once."
+        f"This site's access tokens live {duration_words(lifetime)}, so {', '.join(waiting)} "
+        f"accept a revoked user's token for up to {duration_words(lifetime + leeway)}; "
+        "the others refuse it at once."
     )
     if drill is None:
         return f"{promise} Run `make drill` to measure it."
@@ -415,13 +417,13 @@ def _revocation_claim(drill: DrillRun | None) -> str:
         + (
             "still accepted when the drill ended"
             if result["first_rejection_seconds"] is None
-            else f"refused after {result['first_rejection_seconds']:.1f} s"
+            else f"refused after {duration_words(round(result['first_rejection_seconds'], 1))}"
         )
         for lane, result in drill.results.items()
     )
     return (
         f"{promise} The last drill, with access tokens of "
-        f"{drill.access_lifetime_seconds} s: {refusals}."
+        f"{duration_words(drill.access_lifetime_seconds)}: {refusals}."
     )
 
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from accounts.services import user_revoke_access
 from comparison.guide import PAGES
-from comparison.models import DrillRun
+from comparison.models import DrillRun, RoleDrillRun
 from comparison.seed import seed_samples
 from tests.browser.helpers import (
     VIEWPORTS,
@@ -43,9 +43,11 @@ AREA_PAGES = [
     "/session/",
     "/session/profile/",
     "/session/sessions/",
+    "/session/staff/",
     "/jwt/",
     "/jwt/profile/",
     "/jwt/auth/sessions/",
+    "/jwt/staff/",
 ]
 
 
@@ -76,6 +78,32 @@ def dashboard_data(user, admin_user) -> None:
             "stateless": drill_result(bound=25, accepted=48, refused_after=25.3, reason="Expired"),
         },
     )
+    RoleDrillRun.objects.create(
+        started_at=timezone.now(),
+        demoted_at=timezone.now(),
+        access_lifetime_seconds=20,
+        access_expires_at=timezone.now(),
+        cadence_seconds=0.5,
+        results={
+            "session": role_result(role_from="user_row", bound=0, honoured=0, refused_after=0.3),
+            "stateless": role_result(
+                role_from="token_claim", bound=25, honoured=50, refused_after=None
+            ),
+        },
+    )
+
+
+def role_result(
+    *, role_from: str, bound: float, honoured: int, refused_after: float | None
+) -> dict:
+    return {
+        "role_from": role_from,
+        "bound_seconds": bound,
+        "honoured_after": honoured,
+        "first_refusal_seconds": refused_after,
+        "refusal": "role_required" if refused_after is not None else "",
+        "why": "it reads the role where it reads it",
+    }
 
 
 def drill_result(*, bound: float, accepted: int, refused_after: float, reason: str) -> dict:

@@ -7,9 +7,12 @@ from http import HTTPStatus
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.services import user_revoke_access
 from accounts.timewords import duration_words
 from comparison.guide import PAGES
+from comparison.models import DrillRun, RoleDrillRun
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -30,15 +33,43 @@ PUBLIC_PAGES = [
     reverse("comparison:guide"),
     *(reverse("comparison:guide-page", args=[page.slug]) for page in PAGES),
 ]
-SESSION_PAGES = [reverse(f"accounts:session-{name}") for name in ("home", "profile", "list")]
-JWT_PAGES = [reverse(f"accounts:jwt-{name}") for name in ("home", "profile", "list")]
+AREA_PAGE_NAMES = ("home", "profile", "list", "staff")
+SESSION_PAGES = [reverse(f"accounts:session-{name}") for name in AREA_PAGE_NAMES]
+JWT_PAGES = [reverse(f"accounts:jwt-{name}") for name in AREA_PAGE_NAMES]
 # A timedelta's str(), a clock time without its zone, or seconds with a bare "s" unit.
 RAW_DURATION_OR_ZONELESS_TIME = re.compile(r"\b\d+:\d\d:\d\d(?![\d.+]| UTC)|\bday, |\b\d+ s\b")
 
 
 @pytest.fixture
-def everywhere(user) -> Client:
-    """A browser signed in to both areas."""
+def everywhere(user, admin_user) -> Client:
+    """A browser signed in to both areas, on a site with a revocation and both drills recorded."""
+    user_revoke_access(user=user, actor=admin_user)
+    now = timezone.now()
+    lane = {"bound_seconds": 305, "first_rejection_seconds": 0.52, "reason": "Expired"}
+    DrillRun.objects.create(
+        started_at=now,
+        revoked_at=now,
+        access_lifetime_seconds=300,
+        cadence_seconds=1800,
+        results={"stateless": {**lane, "accepted_after": 3}},
+    )
+    RoleDrillRun.objects.create(
+        started_at=now,
+        demoted_at=now,
+        access_lifetime_seconds=300,
+        access_expires_at=now,
+        cadence_seconds=1,
+        results={
+            "stateless": {
+                "role_from": "token_claim",
+                "bound_seconds": 305,
+                "honoured_after": 2,
+                "first_refusal_seconds": 300.5,
+                "refusal": "role_required",
+                "why": "the claim",
+            }
+        },
+    )
     browser = Client()
     login = {"username": "alice", "password": PASSWORD}
     browser.post(reverse("accounts:session-login"), login)
