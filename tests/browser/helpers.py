@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from playwright.sync_api import Page
 
@@ -81,3 +82,17 @@ def chart_text_outside_its_chart(page: Page) -> list[str]:
           })
           .map(text => text.textContent)"""
     )
+
+
+SERIOUS_IMPACTS = {"serious", "critical"}
+
+
+def serious_accessibility_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now, one line each."""
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {node['target']} {violation['help']}"
+        for violation in results.response["violations"]
+        if violation["impact"] in SERIOUS_IMPACTS
+        for node in violation["nodes"]
+    ]

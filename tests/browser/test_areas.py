@@ -35,17 +35,23 @@ def test_jwt_pages_keep_the_refresh_cookie_to_its_path_and_refresh_silently(
     assert refresh["httpOnly"]
     assert refresh["sameSite"] == "Strict"
 
-    sent: list[str] = []
-    page.on("request", lambda request: sent.append(request.all_headers().get("cookie", "")))
+    sent: dict[str, str] = {}
+    page.on(
+        "request",
+        lambda request: sent.setdefault(request.url, request.all_headers().get("cookie", "")),
+    )
     page.goto("/jwt/profile/")
-    assert settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME not in sent[-1]
+    assert settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME not in sent[page.url]
 
     # The browser drops the access cookie when it expires; do that now.
     context.clear_cookies(name=settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME)
-    page.goto("/jwt/sessions/")
+    page.goto("/jwt/auth/sessions/")
 
-    expect(page).to_have_url(re.compile(r"/jwt/sessions/$"))
+    expect(page).to_have_url(re.compile(r"/jwt/auth/sessions/$"))
     expect(page.get_by_role("heading", name="My sign-ins")).to_be_visible()
+    # Under the refresh cookie's path, My sign-ins knows which sign-in is this browser's.
+    assert settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME in sent[page.url]
+    expect(page.get_by_text("This browser")).to_be_visible()
     rotated = {c["name"]: c["value"] for c in context.cookies()}[
         settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME
     ]
