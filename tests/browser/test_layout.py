@@ -127,20 +127,24 @@ def test_every_page_fits_the_viewport(sized_page: Page, viewport: str, user, das
 
 
 def test_the_admin_pages_where_admins_revoke_fit_the_viewport(
-    sized_page: Page, viewport: str, user, admin_user
+    browser: Browser, live_server, sized_page: Page, viewport: str, user, admin_user
 ) -> None:
-    log_in(sized_page, "/session/login/")
+    alices_browser = browser.new_context(base_url=live_server.url)
+    log_in(alices_browser.new_page(), "/session/login/")
+    log_in(alices_browser.pages[0], "/jwt/login/")
     log_in(sized_page, "/admin/login/", admin_user.username)
 
     for path in (
-        f"/admin/accounts/user/{user.pk}/change/",
         f"/admin/accounts/user/{user.pk}/revoke/",
+        f"/admin/accounts/user/{user.pk}/change/",
     ):
         sized_page.goto(path)
-        assert outside_the_viewport(sized_page, "table, input[type=submit], a.button") == [], (
+        assert outside_the_viewport(sized_page, "table, td, input[type=submit], a.button") == [], (
             viewport,
             path,
         )
+    expect(sized_page.get_by_text("127.0.0.1")).to_be_visible()
+    alices_browser.close()
 
 
 def test_chart_text_is_at_least_11_px(sized_page: Page, viewport: str, dashboard_data) -> None:
