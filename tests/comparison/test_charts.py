@@ -5,17 +5,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from comparison import charts
-from comparison.selectors import LaneSummary
+from comparison.selectors import LaneFigures, Timing
 from comparison.stats import BUCKET_COUNT
 
 MINUTES = [datetime(2026, 11, 28, 14, 0, tzinfo=UTC) + timedelta(minutes=i) for i in range(60)]
 
 
-def summary(lane: str, counts: dict[int, int]) -> LaneSummary:
+def summary(lane: str, counts: dict[int, int]) -> LaneFigures:
     histogram = [0] * BUCKET_COUNT
     for bucket, count in counts.items():
         histogram[bucket] = count
-    return LaneSummary(lane=lane, label=lane.title(), colour="#000", histogram=histogram)
+    timing = Timing(histogram=histogram)
+    return LaneFigures(lane=lane, label=lane.title(), colour="#000", consults="", timing=timing)
 
 
 @pytest.mark.parametrize("width", [charts.WIDE, charts.NARROW])

@@ -188,7 +188,7 @@ def _lanes_table(content: str) -> dict[str, list[str]]:
     for row in re.findall(r"<tr>(.*?)</tr>", section, flags=re.DOTALL):
         label = re.search(r"</svg> (.*?)</th>", row, flags=re.DOTALL)
         if label:
-            rows[label.group(1)] = re.findall(r'<td class="num">(.*?)</td>', row)
+            rows[label.group(1)] = re.findall(r'<td class="num"[^>]*>(.*?)</td>', row)
     return rows
 
 
