@@ -330,7 +330,7 @@ def demo_users_delete_expired(*, idle: timedelta, limit: int | None = None) -> i
     if not users:
         return 0
     for user in users:
-        SessionIndex(user.pk).end()
+        SessionIndex(user.pk).end(reason=SignOutReason.EXPIRED)
     caches[settings.ACCOUNTS_REVOCATION_CACHE_ALIAS].delete_many(
         [denylist_marker_key(user_id=user_token_id(user=user)) for user in users]
     )
