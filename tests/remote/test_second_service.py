@@ -26,6 +26,7 @@ from redis.exceptions import NoPermissionError
 from accounts import keys
 from accounts.lanes import LANES, REMOTE_DENYLIST, REMOTE_STATELESS, remote_lanes
 from comparison.models import RoleDrillRun
+from comparison.probe import credential_fingerprint
 from tests.helpers import (
     PASSWORD,
     b64url,
@@ -212,18 +213,24 @@ def test_non_canonical_spellings_and_odd_claims_are_refused_as_the_site_refuses_
     )
 
 
-def stored_remote_samples(site_process) -> list[tuple]:
-    """The second service's samples in the site's database, oldest first."""
+def stored_remote_samples(site_process, *tokens: str) -> list[tuple]:
+    """
+    The second service's samples in the site's database, oldest first: of
+    requests that sent these bearer tokens, or all of them when none are named.
+    The site's writer thread stores them on its own schedule, so samples of
+    earlier tests may still arrive: a test that names its tokens tells its own apart.
+    """
+    credentials = {credential_fingerprint(f"Bearer {token}") for token in tokens}
     with sqlite3.connect(site_process.database) as connection:
-        return connection.execute(
-            "SELECT lane, outcome, status, redis_round_trips, db_queries "
+        rows = connection.execute(
+            "SELECT credential_id, lane, outcome, status, redis_round_trips, db_queries "
             "FROM comparison_authsample WHERE lane LIKE 'remote_%' ORDER BY id"
         ).fetchall()
+    return [row[1:] for row in rows if not credentials or row[0] in credentials]
 
 
 def test_its_requests_are_measured_and_reach_the_sites_dashboard(site_process, remote):
     access = token_pair(site_process.url, "alice")["access"]
-    earlier = len(stored_remote_samples(site_process))
 
     accepted = http_get(f"{remote}{REMOTE_DENYLIST.path}", headers=bearer_header(access))
     refused = http_get(f"{remote}{REMOTE_STATELESS.path}", headers=bearer_header("a.b.c"))
@@ -231,11 +238,11 @@ def test_its_requests_are_measured_and_reach_the_sites_dashboard(site_process, r
     assert "remote_denylist accepted redis=1 db=0 bytes=" in accepted.headers["Server-Timing"]
     assert "remote_stateless token_malformed redis=0" in refused.headers["Server-Timing"]
     wait_until(
-        lambda: len(stored_remote_samples(site_process)) >= earlier + 2,
+        lambda: len(stored_remote_samples(site_process, access, "a.b.c")) >= 2,
         "the samples at the site",
         timeout=10,
     )
-    assert stored_remote_samples(site_process)[earlier:] == [
+    assert stored_remote_samples(site_process, access, "a.b.c") == [
         ("remote_denylist", "accepted", 200, 1, 0),
         ("remote_stateless", "malformed", 401, 0, 0),
     ]
