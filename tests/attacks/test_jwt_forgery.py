@@ -108,7 +108,10 @@ def forgeries(claims: dict, refresh_token: str) -> dict[str, str]:
         # payload or signature altered or removed
         "payload_user_changed": f"{header}.{b64({**claims, 'user_id': '999'})}.{signature}",
         "payload_expiry_extended": f"{header}.{b64({**claims, 'exp': now + 10**6})}.{signature}",
-        "signature_flipped": f"{header}.{payload}.{signature[:-2]}AA",
+        # One character inside the signature changed: never the genuine one again, and
+        # (unlike its last characters) no unused bits to leave the bytes as they were.
+        "signature_flipped": f"{header}.{payload}.{signature[:10]}"
+        f"{'B' if signature[10] == 'A' else 'A'}{signature[11:]}",
         "signature_removed": f"{header}.{payload}.",
         "signature_of_other_token": f"{header}.{payload}.{other_signature}",
         "wrong_key": forge(claims),
