@@ -15,6 +15,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from tests.browser.helpers import VIEWPORTS
+
 # Playwright's sync API runs an event loop in this thread; Django would then
 # refuse ORM calls from the test body, which are safe here (one thread).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -55,3 +57,15 @@ def context(browser: Browser, live_server) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def viewport(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def sized_page(browser: Browser, live_server, viewport: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORTS[viewport])
+    yield context.new_page()
+    context.close()

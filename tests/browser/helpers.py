@@ -8,6 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from playwright.sync_api import Page
 
+from comparison.guide import PAGES
 from tests.helpers import PASSWORD
 
 SCREENSHOTS = settings.BASE_DIR / "reports" / "screenshots"
@@ -96,3 +97,27 @@ def serious_accessibility_violations(page: Page) -> list[str]:
         if violation["impact"] in SERIOUS_IMPACTS
         for node in violation["nodes"]
     ]
+
+
+# Every page a visitor can reach signed out, and those of the two areas.
+PUBLIC_PAGES = [
+    "/",
+    "/session/login/",
+    "/jwt/login/",
+    "/comparison/",
+    "/playground/",
+    "/guide/",
+    *(f"/guide/{page.slug}/" for page in PAGES),
+    "/guide/source/accounts/views.py",
+    "/no-such-page/",
+]
+AREA_PAGES = [
+    "/session/",
+    "/session/profile/",
+    "/session/sessions/",
+    "/session/staff/",
+    "/jwt/",
+    "/jwt/profile/",
+    "/jwt/auth/sessions/",
+    "/jwt/staff/",
+]

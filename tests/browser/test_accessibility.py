@@ -6,50 +6,13 @@ areas, as an admin, after a playground scenario, after a guide demonstration.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from accounts.services import user_revoke_access
-from comparison.guide import PAGES
-from tests.browser.helpers import VIEWPORTS, log_in, serious_accessibility_violations
+from tests.browser.helpers import AREA_PAGES, PUBLIC_PAGES, log_in, serious_accessibility_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PUBLIC_PAGES = [
-    "/",
-    "/session/login/",
-    "/jwt/login/",
-    "/comparison/",
-    "/playground/",
-    "/guide/",
-    *(f"/guide/{page.slug}/" for page in PAGES),
-    "/guide/source/accounts/views.py",
-    "/no-such-page/",
-]
-AREA_PAGES = [
-    "/session/",
-    "/session/profile/",
-    "/session/sessions/",
-    "/session/staff/",
-    "/jwt/",
-    "/jwt/profile/",
-    "/jwt/auth/sessions/",
-    "/jwt/staff/",
-]
-
-
-@pytest.fixture(params=list(VIEWPORTS))
-def viewport(request) -> str:
-    return request.param
-
-
-@pytest.fixture
-def sized_page(browser: Browser, live_server, viewport: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORTS[viewport])
-    yield context.new_page()
-    context.close()
 
 
 def violations_on(page: Page, paths: list[str]) -> dict[str, list[str]]:

@@ -6,18 +6,16 @@ people need are on screen. Boxes are measured in Chromium, not judged by eye.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from accounts.services import user_revoke_access
-from comparison.guide import PAGES
 from comparison.models import DrillRun, RoleDrillRun
 from comparison.seed import seed_samples
 from tests.browser.helpers import (
-    VIEWPORTS,
+    AREA_PAGES,
+    PUBLIC_PAGES,
     chart_text_outside_its_chart,
     chart_text_sizes,
     is_on_screen,
@@ -27,40 +25,6 @@ from tests.browser.helpers import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PUBLIC_PAGES = [
-    "/",
-    "/session/login/",
-    "/jwt/login/",
-    "/comparison/",
-    "/playground/",
-    "/guide/",
-    *(f"/guide/{page.slug}/" for page in PAGES),
-    "/guide/source/accounts/views.py",
-    "/no-such-page/",
-]
-AREA_PAGES = [
-    "/session/",
-    "/session/profile/",
-    "/session/sessions/",
-    "/session/staff/",
-    "/jwt/",
-    "/jwt/profile/",
-    "/jwt/auth/sessions/",
-    "/jwt/staff/",
-]
-
-
-@pytest.fixture(params=list(VIEWPORTS))
-def viewport(request) -> str:
-    return request.param
-
-
-@pytest.fixture
-def sized_page(browser: Browser, live_server, viewport: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORTS[viewport])
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture
