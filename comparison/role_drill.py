@@ -201,63 +201,67 @@ def run_role_drill(
         password=password,
         is_staff=True,
     )
-    access = TokenObtainPairSerializer.get_token(user).access_token
-    # The drill's own, short lifetime, so that expiry arrives within the drill.
-    access.set_exp(lifetime=timedelta(seconds=access_lifetime))
-    access_expires_at = datetime.fromtimestamp(access["exp"], tz=UTC)
-    calls = _lane_calls(user, password, str(access), remote_url=remote_url)
-    refused_at = access_expires_at + _leeway()
-    lanes = {
-        lane.name: LaneRole(
-            lane=lane.name,
-            role_from=lane.role_from.value,
-            bound_seconds=None,
-            why=why(lane, access_expires_at=access_expires_at),
+    try:
+        access = TokenObtainPairSerializer.get_token(user).access_token
+        # The drill's own, short lifetime, so that expiry arrives within the drill.
+        access.set_exp(lifetime=timedelta(seconds=access_lifetime))
+        access_expires_at = datetime.fromtimestamp(access["exp"], tz=UTC)
+        calls = _lane_calls(user, password, str(access), remote_url=remote_url)
+        refused_at = access_expires_at + _leeway()
+        lanes = {
+            lane.name: LaneRole(
+                lane=lane.name,
+                role_from=lane.role_from.value,
+                bound_seconds=None,
+                why=why(lane, access_expires_at=access_expires_at),
+            )
+            for lane in drilled_lanes(remote_url=remote_url)
+        }
+        by_name = {lane.name: lane for lane in LANES}
+        demoted_at: datetime | None = None
+        demoted_clock = 0.0
+        horizon = 0.0
+        start = time.monotonic()
+        while True:
+            tick = time.monotonic()
+            if demoted_at is None and tick - start >= demote_after:
+                demoted_at = timezone.now()
+                user_set_staff(user=user, is_staff=False, actor=None)
+                demoted_clock = time.monotonic()
+                token_left = (refused_at - demoted_at).total_seconds()
+                for name, state in lanes.items():
+                    state.bound_seconds = role_bound(by_name[name], token_left=token_left)
+                # Past the token's expiry nothing more changes within a drill:
+                # only a session's end would, hours later.
+                horizon = token_left + margin
+            for lane, call in calls.items():
+                answer = call()
+                state = lanes[lane]
+                state.last_honoured = answer.honoured
+                if demoted_at is None or state.first_refusal_seconds is not None:
+                    continue
+                if answer.honoured:
+                    state.honoured_after += 1
+                else:
+                    state.first_refusal_seconds = time.monotonic() - demoted_clock
+                    state.refusal = answer.refusal
+            since_demotion = time.monotonic() - demoted_clock if demoted_at else 0.0
+            progress(time.monotonic() - start, lanes, demoted_at is not None)
+            if demoted_at is not None and (
+                since_demotion > horizon
+                or all(state.settled(since_demotion, margin) for state in lanes.values())
+            ):
+                break
+            time.sleep(max(0.0, cadence - (time.monotonic() - tick)))
+        recorder.flush()
+        return RoleDrillRun.objects.create(
+            started_at=started_at,
+            demoted_at=demoted_at,
+            access_lifetime_seconds=access_lifetime,
+            access_expires_at=access_expires_at,
+            cadence_seconds=cadence,
+            results={lane: state.as_result() for lane, state in lanes.items()},
         )
-        for lane in drilled_lanes(remote_url=remote_url)
-    }
-    by_name = {lane.name: lane for lane in LANES}
-    demoted_at: datetime | None = None
-    demoted_clock = 0.0
-    horizon = 0.0
-    start = time.monotonic()
-    while True:
-        tick = time.monotonic()
-        if demoted_at is None and tick - start >= demote_after:
-            demoted_at = timezone.now()
-            user_set_staff(user=user, is_staff=False, actor=None)
-            demoted_clock = time.monotonic()
-            token_left = (refused_at - demoted_at).total_seconds()
-            for name, state in lanes.items():
-                state.bound_seconds = role_bound(by_name[name], token_left=token_left)
-            # Past the token's expiry nothing more changes within a drill:
-            # only a session's end would, hours later.
-            horizon = token_left + margin
-        for lane, call in calls.items():
-            answer = call()
-            state = lanes[lane]
-            state.last_honoured = answer.honoured
-            if demoted_at is None or state.first_refusal_seconds is not None:
-                continue
-            if answer.honoured:
-                state.honoured_after += 1
-            else:
-                state.first_refusal_seconds = time.monotonic() - demoted_clock
-                state.refusal = answer.refusal
-        since_demotion = time.monotonic() - demoted_clock if demoted_at else 0.0
-        progress(time.monotonic() - start, lanes, demoted_at is not None)
-        if demoted_at is not None and (
-            since_demotion > horizon
-            or all(state.settled(since_demotion, margin) for state in lanes.values())
-        ):
-            break
-        time.sleep(max(0.0, cadence - (time.monotonic() - tick)))
-    recorder.flush()
-    return RoleDrillRun.objects.create(
-        started_at=started_at,
-        demoted_at=demoted_at,
-        access_lifetime_seconds=access_lifetime,
-        access_expires_at=access_expires_at,
-        cadence_seconds=cadence,
-        results={lane: state.as_result() for lane, state in lanes.items()},
-    )
+    finally:
+        # The stored run and its samples stay; the drill's account does not.
+        User.objects.filter(pk=user.pk).delete()

@@ -48,10 +48,15 @@ def test_role_drill_demotes_without_revoking_and_is_recorded(capsys, settings) -
 
     call_command("role_drill", access_lifetime=1, cadence=0.25, demote_after=0.25, margin=0.5)
 
-    assert RoleDrillRun.objects.get().results["stateless"]["refusal"] == "Expired"
-    user = User.objects.get(username__startswith="role-drill-")
-    assert not user.is_staff
+    results = RoleDrillRun.objects.get().results
+    assert results["stateless"]["refusal"] == "Expired"
+    # Refused for the role, not for a session that a revocation would have ended;
+    # the snapshot lane's session lives on, still carrying the old role.
+    assert "role_required" in results["session"]["refusal"]
+    assert results["snapshot"]["honoured_after"] > 0
+    assert results["snapshot"]["first_refusal_seconds"] is None
     assert not RevocationEvent.objects.exists()
+    assert not User.objects.filter(username__startswith="role-drill-").exists()
     assert set(AuthSample.objects.values_list("lane", flat=True)) == {
         lane.name for lane in site_lanes()
     }
