@@ -11,9 +11,12 @@ one PEM file per key and ``keys.json``, the state of every key (created,
 signing until, retire after, development or not) and the kids already
 retired. A directory rather than environment variables, because a rotation
 writes. Every process keeps the set in memory and reloads it when
-``keys.json`` changes (one ``stat`` per token signed or verified), so a
-rotation made by one process (``manage.py jwt_rotate_keys``, the admin page)
-reaches every worker at its next token, with no restart. Writes hold a file
+``keys.json`` changes, looking (one ``stat``) at most once a second, and at
+once when a token names a kid the set does not hold. So a rotation made by
+one process (``manage.py jwt_rotate_keys``, the admin page) is verified by
+every worker at once and signs in every worker within a second, with no
+restart; a key retired early by another process stops verifying within a
+second. Writes hold a file
 lock and replace ``keys.json`` atomically: a reader sees the old state or
 the new one, never half of either.
 
@@ -36,6 +39,7 @@ import re
 import secrets
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -51,6 +55,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from jwt.algorithms import get_default_algorithms
+from jwt.utils import base64url_decode
 from rest_framework_simplejwt import settings as simplejwt_settings
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
@@ -58,6 +63,8 @@ from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendE
 logger = logging.getLogger(__name__)
 
 STATE_FILE = "keys.json"
+# How long a process trusts the key set in memory before looking at the state file again.
+STATE_RECHECK_SECONDS = 1.0
 LOCK_FILE = ".lock"
 # Every kid this site makes matches this; a token's kid that does not names no key of ours.
 KID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -191,6 +198,8 @@ def _state_write(directory: Path, state: KeyState) -> None:
         file.flush()
         os.fsync(file.fileno())
     Path(file.name).replace(directory / STATE_FILE)
+    # This process sees its own write at once; the others within STATE_RECHECK_SECONDS.
+    _cache.clear()
 
 
 @contextmanager
@@ -384,14 +393,16 @@ class KeySet:
     keys: dict[str, SiteKey]
     signing_kid: str
     retired: frozenset[str]
+    # The algorithms of the keys, read once: every token's header is checked against them.
+    algorithms: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        algorithms = frozenset(key.algorithm for key in self.keys.values())
+        object.__setattr__(self, "algorithms", algorithms)
 
     @property
     def signing_key(self) -> SiteKey:
         return self.keys[self.signing_kid]
-
-    @property
-    def algorithms(self) -> frozenset[str]:
-        return frozenset(key.algorithm for key in self.keys.values())
 
     def verifying_key(self, kid: object, *, now: datetime) -> SiteKey:
         """The key ``kid`` names; raises when it names none of ours or a retired one."""
@@ -426,8 +437,19 @@ class KeySet:
 
 
 _cache_lock = threading.Lock()
-# Per directory: the state file's identity when it was read, and the key set read from it.
-_cache: dict[Path, tuple[tuple[int, int, int], KeySet]] = {}
+
+
+@dataclass(frozen=True)
+class _Cached:
+    """A key set, the identity of the state file it came from, and when that was last checked."""
+
+    stamp: tuple[int, int, int]
+    checked_at: float
+    keys: KeySet
+
+
+# Per keys directory, as the setting names it.
+_cache: dict[str, _Cached] = {}
 
 
 def _state_stamp(path: Path) -> tuple[int, int, int] | None:
@@ -439,18 +461,24 @@ def _state_stamp(path: Path) -> tuple[int, int, int] | None:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
-def key_set() -> KeySet:
+def key_set(*, recheck: bool = False) -> KeySet:
     """
     The site's keys, from memory unless ``keys.json`` has changed since they
-    were read. Outside production (``ACCOUNTS_JWT_DEVELOPMENT_KEYS``), a
-    directory with no keys gets a development key on first use.
+    were read; it is looked at once every ``STATE_RECHECK_SECONDS``, or now
+    with ``recheck``. Outside production (``ACCOUNTS_JWT_DEVELOPMENT_KEYS``),
+    a directory with no keys gets a development key on first use.
     """
-    directory = keys_directory()
+    name = settings.ACCOUNTS_JWT_KEYS_DIR
+    cached = _cache.get(name)
+    now = time.monotonic()
+    if cached is not None and not recheck and now - cached.checked_at < STATE_RECHECK_SECONDS:
+        return cached.keys
+    directory = Path(name)
     state_path = directory / STATE_FILE
     stamp = _state_stamp(state_path)
-    cached = _cache.get(directory)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
+    if cached is not None and cached.stamp == stamp:
+        _cache[name] = replace(cached, checked_at=now)
+        return cached.keys
     with _cache_lock:
         if stamp is None:
             if not settings.ACCOUNTS_JWT_DEVELOPMENT_KEYS:
@@ -462,8 +490,28 @@ def key_set() -> KeySet:
             stamp = _state_stamp(state_path)
         loaded = KeySet.load(directory, key_state_read(directory=directory), now=timezone.now())
         if stamp is not None:
-            _cache[directory] = (stamp, loaded)
+            _cache[name] = _Cached(stamp=stamp, checked_at=now, keys=loaded)
     return loaded
+
+
+def unverified_header(token: str | bytes) -> dict[str, Any]:
+    """
+    A token's JOSE header, read to find its key before anything is verified.
+    Only the first segment is decoded: PyJWT's ``get_unverified_header``
+    decodes all three, and the decode that follows reads them all again.
+    Whatever this lets through, that decode checks in full.
+    """
+    raw = token.encode() if isinstance(token, str) else token
+    try:
+        header = json.loads(base64url_decode(raw.partition(b".")[0]))
+    except (ValueError, TypeError) as e:
+        raise jwt.DecodeError("Invalid header") from e
+    if not isinstance(header, dict):
+        raise jwt.DecodeError("Invalid header string: must be a json object")
+    if "kid" in header and not isinstance(header["kid"], str):
+        # As PyJWT refuses it: before any key is looked up.
+        raise jwt.InvalidTokenError("Key ID header parameter must be a string")
+    return header
 
 
 # ------------------------------------------------------------------ signing and verifying
@@ -485,8 +533,12 @@ class KeySetTokenBackend(TokenBackend):
         return _sign_with_key_set(claims, headers=None, json_encoder=self.json_encoder)
 
     def get_verifying_key(self, token: Any) -> jwt.PyJWK:
-        header = jwt.get_unverified_header(token)
+        header = unverified_header(token)
         keys = key_set()
+        kid = header.get("kid")
+        if isinstance(kid, str) and kid not in keys.keys:
+            # Perhaps signed by a key another process made since this one last looked.
+            keys = key_set(recheck=True)
         # Before the kid: alg none and HMAC with a public key are refused as algorithms.
         if header.get("alg") not in keys.algorithms:
             raise jwt.InvalidAlgorithmError("The specified alg value is not allowed")

@@ -22,6 +22,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts import keys
 from accounts.models import User
@@ -140,18 +141,42 @@ def test_the_key_set_is_read_once_while_the_state_file_is_unchanged(keys_dir) ->
 def test_a_rotation_in_another_process_reaches_this_one_without_restart(keys_dir) -> None:
     before = keys.key_set().signing_kid
     env = {**os.environ, "JWT_KEYS_DIR": str(keys_dir), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    now = int(timezone.now().timestamp())
+    claims = {"sub": "x", "iat": now, "exp": now + 60, "iss": jwt_settings.ISSUER}
+    if jwt_settings.AUDIENCE is not None:
+        claims["aud"] = jwt_settings.AUDIENCE
+    rotate_and_sign = (
+        f"from accounts import keys; keys.signing_key_rotate(); print(keys.token_sign({claims!r}))"
+    )
 
-    subprocess.run(
-        [sys.executable, "manage.py", "jwt_rotate_keys"],
+    signed = subprocess.run(  # noqa: S603 - our own manage.py, arguments we wrote
+        [sys.executable, "manage.py", "shell", "-c", rotate_and_sign],
         cwd=settings.BASE_DIR,
         env=env,
         check=True,
         capture_output=True,
-    )
+        text=True,
+    ).stdout.split()[-1]
 
+    # Verified at once: a kid this process does not hold makes it look again.
+    assert keys.token_backend().decode(signed)["sub"] == "x"
     after = keys.key_set()
-    assert after.signing_kid != before
+    assert after.signing_kid == kid_of(signed) != before
     assert set(after.keys) == {before, after.signing_kid}
+
+
+def test_a_process_looks_at_the_state_file_once_a_second_at_most(keys_dir, monkeypatch) -> None:
+    keys.key_set()
+    looked: list[object] = []
+    real_stamp = keys._state_stamp
+    monkeypatch.setattr(keys, "_state_stamp", lambda path: looked.append(path) or real_stamp(path))
+
+    for _ in range(100):
+        keys.key_set()
+    monkeypatch.setattr(keys, "STATE_RECHECK_SECONDS", 0.0)
+    keys.key_set()
+
+    assert len(looked) == 1
 
 
 # ------------------------------------------------------------------ rotation
