@@ -449,7 +449,7 @@ class _Cached:
 
 
 # Per keys directory, as the setting names it.
-_cache: dict[str, _Cached] = {}
+_cache: dict[Path | str, _Cached] = {}
 
 
 def _state_stamp(path: Path) -> tuple[int, int, int] | None:

@@ -38,6 +38,7 @@ from typing import Any
 import pyperf
 from django.conf import settings
 from django.db.models import Sum
+from redis import Redis
 
 from accounts import lanes
 from accounts.lanes import Credential, Lane
@@ -46,8 +47,16 @@ from accounts.outcomes import Outcome
 from comparison.models import AuthRollup
 from comparison.seed import seed_samples
 from tools import stats
-from tools.bench_http import Endpoint, Measured, Server, Step, interleaved_rounds, require_wrk
-from tools.bench_micro import FLOOR_STEPS, LANE_PEERS
+from tools.bench_http import (
+    Endpoint,
+    Measured,
+    Server,
+    Step,
+    interleaved_rounds,
+    require_wrk,
+    worker_pids,
+)
+from tools.bench_micro import AA_BENCHMARK, AA_REPEAT, FLOOR_STEPS, LANE_PEERS
 from tools.cluster import Cluster
 from tools.processes import REPO_ROOT
 from tools.scratch_site import BENCH_DB, PASSWORD, gunicorn, scratch_database
@@ -78,22 +87,27 @@ class Options:
     seconds: int = 3
     connections: int = 4
     workers: int = 1
-    # Several short pyperf passes, alternating bare and probed, rather than
-    # one long one: drift on a shared machine then lands on both alike.
-    micro_rounds: int = 3
-    processes: int = 2
-    values: int = 4
+    # Many short pyperf passes, each a bare and a probed process in a shuffled
+    # order: a lane and its floor are compared within a pass, so drift on the
+    # machine lands on both alike, and each pass gives one ratio.
+    micro_rounds: int = 10
+    processes: int = 1
+    values: int = 3
     min_time: float = 0.1
     dashboard_requests: int = 10_000_000
     renders: int = 15
     quick: bool = False
+    # Keep the server side (gunicorn, Redis, pyperf) on one CPU and the load
+    # (wrk, this process) on another, rather than wherever the scheduler puts
+    # them from one moment to the next.
+    pin: bool = True
 
     @classmethod
     def quick_look(cls, **changes: Any) -> Options:
         defaults = {
             "rounds": 3,
             "seconds": 1,
-            "micro_rounds": 1,
+            "micro_rounds": 3,
             "processes": 1,
             "values": 3,
             "min_time": 0.05,
@@ -148,18 +162,23 @@ def credentials(base: str) -> Credentials:
 
 
 # ------------------------------------------------------------------ in-process timings
+# Per benchmark, pyperf's values (seconds per call) in each pass.
+Micro = dict[str, list[list[float]]]
+
+
 def run_micro(
     *,
     options: Options,
+    affinity: int | None,
     database: Path,
     user_id: int,
     found: Credentials,
     rng: random.Random,
     progress: Callable[[str], None],
-) -> dict[str, list[float]]:
+) -> Micro:
     """
-    pyperf's values (seconds per call) per benchmark, from ``micro_rounds``
-    alternations of the bare and the probed process, in a shuffled order.
+    ``micro_rounds`` passes, each a bare and a probed process in a shuffled
+    order, with the benchmarks shuffled within each.
     """
     environment = {
         **os.environ,
@@ -171,7 +190,7 @@ def run_micro(
         "AUTHBENCH_ACCESS_TOKEN": found.access_token,
         "AUTHBENCH_USER_ID": str(user_id),
     }
-    values: dict[str, list[float]] = {}
+    values: Micro = {}
     with tempfile.TemporaryDirectory(prefix="authbench-micro-") as folder:
         for round_number in range(1, options.micro_rounds + 1):
             modes = ["0", "1"]
@@ -182,6 +201,7 @@ def run_micro(
                     sys.executable, "-m", "tools.bench_micro", "--copy-env", "--quiet",
                     "--processes", str(options.processes), "--values", str(options.values),
                     "--min-time", str(options.min_time), "--output", str(output),
+                    *(["--affinity", str(affinity)] if affinity is not None else []),
                 ]  # fmt: skip
                 progress(
                     f"in-process round {round_number}/{options.micro_rounds}: "
@@ -189,13 +209,17 @@ def run_micro(
                 )
                 subprocess.run(  # noqa: S603
                     command,
-                    env={**environment, "COMPARISON_MEASURE": measure},
+                    env={
+                        **environment,
+                        "COMPARISON_MEASURE": measure,
+                        "AUTHBENCH_ORDER_SEED": str(rng.randrange(2**32)),
+                    },
                     cwd=REPO_ROOT,
                     check=True,
                     stdout=subprocess.DEVNULL,
                 )
                 for benchmark in pyperf.BenchmarkSuite.load(str(output)).get_benchmarks():
-                    values.setdefault(benchmark.get_name(), []).extend(benchmark.get_values())
+                    values.setdefault(benchmark.get_name(), []).append(list(benchmark.get_values()))
     return values
 
 
@@ -236,16 +260,54 @@ def round_trips_per_request(*, using: str) -> dict[str, dict[str, float]]:
     }
 
 
+# Where pinning puts things: the site and its store on one CPU, the load on the other.
+SERVER_CPU, LOAD_CPU = 0, 1
+
+
+def redis_pid() -> int | None:
+    """The configured Redis server's process, when it runs on this machine."""
+    pid: Any = Redis.from_url(settings.REDIS_URL).info("server").get("process_id")
+    try:
+        name = Path(f"/proc/{int(pid)}/comm").read_text()
+    except (OSError, TypeError, ValueError):
+        return None
+    return int(pid) if "redis" in name or "valkey" in name else None
+
+
+def pinnable() -> bool:
+    return hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2
+
+
+def pin_processes(pids: list[int], cpu: int) -> None:
+    for pid in pids:
+        os.sched_setaffinity(pid, {cpu})
+
+
 def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[str, Any]:
     require_wrk()
     rng = random.Random(7)  # noqa: S311 - a reproducible order, not a secret
     started = time.monotonic()
+    pin = options.pin and pinnable()
     with ExitStack() as stack:
         database = stack.enter_context(scratch_database())
         user = User.objects.db_manager(BENCH_DB).create_user(
             username="authbench", password=PASSWORD
         )
         servers = stack.enter_context(_site_copies(database, options.workers))
+        if pin:
+            stack.callback(os.sched_setaffinity, 0, os.sched_getaffinity(0))
+            # wrk and pyperf's master inherit this; gunicorn respawns its
+            # workers from the master, which keeps the server CPU.
+            pin_processes([0], LOAD_CPU)
+            store = redis_pid()
+            pin_processes([store] if store else [], SERVER_CPU)
+            for server in servers.values():
+                if server.master_pid is not None:
+                    pin_processes([server.master_pid, *worker_pids(server.master_pid)], SERVER_CPU)
+            progress(
+                f"pinned: the site copies{' and Redis' if store else ''} to CPU {SERVER_CPU}, "
+                f"wrk to CPU {LOAD_CPU}"
+            )
         found = credentials(servers[RECORDING].url)
         targets = endpoints(found.headers)
         progress("warming every endpoint on every copy")
@@ -271,6 +333,7 @@ def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[
         )
         micro = run_micro(
             options=options,
+            affinity=SERVER_CPU if pin else None,
             database=database,
             user_id=user.pk,
             found=found,
@@ -356,8 +419,23 @@ def _throughput(http: dict[str, list[Measured]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _micro_us(values: list[float]) -> float:
-    return statistics.median(values) * 1e6
+def _micro_us(passes: list[list[float]]) -> float:
+    """The median of every value of every pass, in µs."""
+    return statistics.median(value for values in passes for value in values) * 1e6
+
+
+def _micro_ratio(micro: Micro, numerator: str, denominator_parts: list[str]) -> dict[str, Any]:
+    """
+    Paired by pass: in each, the median of the numerator's values over the sum
+    of the medians of the parts'; the median of those ratios, with its interval.
+    """
+    return stats.paired_ratio(
+        [statistics.median(values) for values in micro[numerator]],
+        [
+            sum(statistics.median(micro[part][index]) for part in denominator_parts)
+            for index in range(len(micro[numerator]))
+        ],
+    ).as_dict()
 
 
 def floor_steps(lane: Lane, counts: dict[str, float] | None) -> tuple[str, ...]:
@@ -373,33 +451,27 @@ def floor_steps(lane: Lane, counts: dict[str, float] | None) -> tuple[str, ...]:
     return (first, *["redis_get"] * (redis - int(session)), *["user_row"] * sql)
 
 
-def _auth_steps(
-    micro: dict[str, list[float]], trips: dict[str, dict[str, float]]
-) -> list[dict[str, Any]]:
+def _auth_steps(micro: Micro, trips: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
     rows = []
     for lane in lanes.site_lanes():
-        bare, probed = micro[f"lane:{lane.name}:bare"], micro[f"lane:{lane.name}:probed"]
+        bare, probed = f"lane:{lane.name}:bare", f"lane:{lane.name}:probed"
         steps = floor_steps(lane, trips.get(lane.name))
-        floor_parts = [micro[f"floor:{step}"] for step in steps]
+        floor_parts = [f"floor:{step}" for step in steps]
         peer = LANE_PEERS.get(lane.name)
-        peer_values = micro[f"peer:{peer[0]}"] if peer else None
+        peer_name = f"peer:{peer[0]}" if peer else None
         rows.append(
             {
                 "lane": lane.name,
-                "bare_us": _micro_us(bare),
-                "probed_us": _micro_us(probed),
+                "bare_us": _micro_us(micro[bare]),
+                "probed_us": _micro_us(micro[probed]),
                 "floor": " + ".join(steps),
-                "floor_us": sum(_micro_us(part) for part in floor_parts),
+                "floor_us": sum(_micro_us(micro[part]) for part in floor_parts),
                 "peer": peer[1] if peer else None,
-                "peer_us": _micro_us(peer_values) if peer_values else None,
-                "bare_floor": stats.bootstrap_ratio(bare, floor_parts).as_dict(),
-                "probed_floor": stats.bootstrap_ratio(probed, floor_parts).as_dict(),
-                "bare_peer": stats.bootstrap_ratio(bare, [peer_values]).as_dict()
-                if peer_values
-                else None,
-                "probed_peer": stats.bootstrap_ratio(probed, [peer_values]).as_dict()
-                if peer_values
-                else None,
+                "peer_us": _micro_us(micro[peer_name]) if peer_name else None,
+                "bare_floor": _micro_ratio(micro, bare, floor_parts),
+                "probed_floor": _micro_ratio(micro, probed, floor_parts),
+                "bare_peer": _micro_ratio(micro, bare, [peer_name]) if peer_name else None,
+                "probed_peer": _micro_ratio(micro, probed, [peer_name]) if peer_name else None,
             }
         )
     return rows
@@ -455,6 +527,7 @@ def _goals(report: dict[str, Any]) -> list[dict[str, Any]]:
     throughput = {row["lane"]: row for row in report["throughput"]}
     auth = {row["lane"]: row for row in report["auth_step"]}
     band = report["noise"]["band"]
+    micro_band = report["noise"]["in_process"]["band"]
     return [
         _goal(
             f"recording on/off, {lanes.STATELESS.name}, paired",
@@ -463,6 +536,12 @@ def _goals(report: dict[str, Any]) -> list[dict[str, Any]]:
             0.97,
         ),
         _goal("A/A noise band (+-)", {"median": band, "low": band, "high": band}, "<=", 0.03),
+        _goal(
+            "A/A noise band, in-process (+-)",
+            {"median": micro_band, "low": micro_band, "high": micro_band},
+            "<=",
+            0.03,
+        ),
         _goal(
             f"{lanes.STATELESS.name} auth step, probed / PyJWT decode",
             auth[lanes.STATELESS.name]["probed_floor"],
@@ -512,7 +591,7 @@ def build_report(
     *,
     options: Options,
     http: dict[str, list[Measured]],
-    micro: dict[str, list[float]],
+    micro: Micro,
     trips: dict[str, dict[str, float]],
     render_ms: list[float],
     requests_behind: int,
@@ -523,18 +602,27 @@ def build_report(
         _rps(http, f"{RECORDING}/{AA_LANE}#2"), _rps(http, f"{RECORDING}/{AA_LANE}")
     )
     throughput = _throughput(http)
+    micro_aa = stats.paired_ratio(
+        [statistics.median(values) for values in micro[AA_REPEAT]],
+        [statistics.median(values) for values in micro[AA_BENCHMARK]],
+    )
     report: dict[str, Any] = {
-        "version": 2,
+        "version": 3,
         "options": options.__dict__,
         "cpus": os.cpu_count(),
         "minutes": minutes,
-        "methods": {"paired": stats.ORDER_STATISTICS, "unpaired": stats.BOOTSTRAP},
+        "methods": {"paired": stats.ORDER_STATISTICS, "in_process": stats.PAIRED_PASSES},
         "servers": SERVER_ENVIRONMENTS,
         "noise": {
             "lane": AA_LANE,
             "aa": aa.as_dict(),
             "band": stats.noise_band(aa),
             "band_percent": stats.noise_band(aa) * 100,
+            "in_process": {
+                "benchmark": AA_BENCHMARK,
+                "aa": micro_aa.as_dict(),
+                "band": stats.noise_band(micro_aa),
+            },
         },
         "throughput": throughput,
         "pairs": {
@@ -583,7 +671,10 @@ def summary(report: dict[str, Any]) -> list[str]:
     )
     lines += [
         "",
-        f"Auth step, warm and in-process (pyperf), µs; ratios: {report['methods']['unpaired']}.",
+        f"Auth step, warm and in-process (pyperf), µs; ratios: {report['methods']['in_process']}.",
+        f"A/A ({report['noise']['in_process']['benchmark']} against itself, same pass): "
+        f"{ratio(report['noise']['in_process']['aa'])}: noise band "
+        f"+-{report['noise']['in_process']['band'] * 100:.1f}%.",
         f"{'lane':<10} {'bare':>7} {'probed':>7}  {'floor':<25} {'floor µs':>8}  "
         f"{'bare / floor':<22} {'probed / floor':<22} {'peer µs':>7}  {'bare / peer':<22}",
     ]

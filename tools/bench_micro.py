@@ -28,6 +28,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import random
 from collections.abc import Callable
 from importlib import import_module
 from typing import Any
@@ -248,27 +249,51 @@ def peer_steps(inputs: Inputs) -> dict[str, tuple[Credential, Step]]:
     }
 
 
+# The in-process A/A pair: this lane's bare step timed twice in every bare pass.
+AA_BENCHMARK = f"lane:{lanes.STATELESS.name}:bare"
+AA_REPEAT = f"{AA_BENCHMARK}#2"
+
+
+def benchmarks(inputs: Inputs, *, probed: bool) -> list[tuple[str, Callable[[int], float]]]:
+    """
+    What one pass times: under the probe, every lane; bare, every lane, the
+    A/A repeat, the floors and the peers.
+    """
+    mode = "probed" if probed else "bare"
+    found = []
+    for lane in lanes.site_lanes():
+        name = f"lane:{lane.name}:{mode}"
+        found.append((name, time_step(lane_step(lane, inputs), inputs, lane.credential, name)))
+    if probed:
+        return found
+    stateless = lanes.STATELESS
+    found.append(
+        (
+            AA_REPEAT,
+            time_step(lane_step(stateless, inputs), inputs, stateless.credential, AA_REPEAT),
+        )
+    )
+    user_id = int(os.environ["AUTHBENCH_USER_ID"])
+    found += [
+        (f"floor:{name}", time_call(call)) for name, call in floor_calls(inputs, user_id).items()
+    ]
+    found += [
+        (f"peer:{name}", time_step(peer, inputs, credential, f"peer:{name}"))
+        for name, (credential, peer) in peer_steps(inputs).items()
+    ]
+    return found
+
+
 def main() -> None:
     runner = pyperf.Runner(program_args=("-m", "tools.bench_micro"))
     runner.parse_args()
     inputs = Inputs()
-    probed = auth_observer() is not None
-    if probed:
-        for lane in lanes.site_lanes():
-            name = f"lane:{lane.name}:probed"
-            step = time_step(lane_step(lane, inputs), inputs, lane.credential, name)
-            runner.bench_time_func(name, step)
-        return
-    user_id = int(os.environ["AUTHBENCH_USER_ID"])
-    for lane in lanes.site_lanes():
-        name = f"lane:{lane.name}:bare"
-        runner.bench_time_func(
-            name, time_step(lane_step(lane, inputs), inputs, lane.credential, name)
-        )
-    for name, call in floor_calls(inputs, user_id).items():
-        runner.bench_time_func(f"floor:{name}", time_call(call))
-    for name, (credential, peer) in peer_steps(inputs).items():
-        runner.bench_time_func(f"peer:{name}", time_step(peer, inputs, credential, f"peer:{name}"))
+    found = benchmarks(inputs, probed=auth_observer() is not None)
+    # A fresh order per pass (the seed comes from tools.bench), so that no
+    # benchmark always runs just after the same neighbour.
+    random.Random(int(os.environ.get("AUTHBENCH_ORDER_SEED", "0"))).shuffle(found)  # noqa: S311 - an order, not a secret
+    for name, timed in found:
+        runner.bench_time_func(name, timed)
 
 
 if __name__ == "__main__":

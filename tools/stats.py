@@ -7,9 +7,9 @@ Two kinds of comparison, each reported as a median with a 95% interval:
   round gives one ratio; the figure is the median of those ratios, and its
   interval is the distribution-free one for a median, read off the order
   statistics with binomial coverage (no assumption about the noise's shape).
-* **Unpaired samples** (in-process timings from pyperf): the figure is the
-  ratio of medians, and its interval a percentile bootstrap with a fixed seed,
-  so the same samples always print the same interval.
+* **Paired passes** (in-process timings from pyperf): a pass is a bare and a
+  probed process run one after the other; within a pass, a lane's median
+  over its floor's gives one ratio, read off as above.
 
 A ratio whose interval holds 1.0 is "no difference": the effect, if any, is
 inside the noise.
@@ -18,20 +18,17 @@ inside the noise.
 from __future__ import annotations
 
 import math
-import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 CONFIDENCE = 0.95
-BOOTSTRAP_RESAMPLES = 2000
-BOOTSTRAP_SEED = 7
 
 ORDER_STATISTICS = "median of per-round ratios; 95% distribution-free interval (order statistics)"
-BOOTSTRAP = (
-    f"ratio of medians; 95% percentile bootstrap ({BOOTSTRAP_RESAMPLES} resamples, "
-    f"seed {BOOTSTRAP_SEED})"
+PAIRED_PASSES = (
+    "per pass, median of the lane's values over the sum of its floor's (or peer's) medians; "
+    "median of those ratios, 95% distribution-free interval"
 )
 
 
@@ -94,42 +91,6 @@ def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> 
 def noise_band(aa: Estimate) -> float:
     """How far from 1.0 the A/A interval reaches, as a fraction (0.02 is +-2%)."""
     return max(1.0 - aa.low, aa.high - 1.0, 0.0)
-
-
-def bootstrap_ratio(
-    numerator: Sequence[float],
-    denominator_parts: Sequence[Sequence[float]],
-    *,
-    resamples: int = BOOTSTRAP_RESAMPLES,
-    seed: int = BOOTSTRAP_SEED,
-) -> Estimate:
-    """
-    median(numerator) / sum of median(part) for each part, with a percentile
-    bootstrap interval: every sample set is resampled on its own, since the
-    timings of two benchmarks are not paired.
-    """
-    if not numerator or not denominator_parts or not all(denominator_parts):
-        raise ValueError("every side needs samples")
-    rng = random.Random(seed)  # noqa: S311 - a reproducible resampling, not a secret
-
-    def ratio(nums: Sequence[float], parts: Sequence[Sequence[float]]) -> float:
-        return statistics.median(nums) / sum(statistics.median(part) for part in parts)
-
-    draws = sorted(
-        ratio(
-            rng.choices(numerator, k=len(numerator)),
-            [rng.choices(part, k=len(part)) for part in denominator_parts],
-        )
-        for _ in range(resamples)
-    )
-    tail = (1 - CONFIDENCE) / 2
-    return Estimate(
-        median=ratio(numerator, denominator_parts),
-        low=draws[int(tail * resamples)],
-        high=draws[min(resamples - 1, math.ceil((1 - tail) * resamples) - 1)],
-        samples=len(numerator),
-        coverage=CONFIDENCE,
-    )
 
 
 def format_ratio(estimate: dict[str, Any] | None, digits: int = 3) -> str:

@@ -41,6 +41,13 @@ class Command(BaseCommand):
             f"(default {defaults.dashboard_requests:,})",
         )
         parser.add_argument(
+            "--no-pin",
+            dest="pin",
+            action="store_false",
+            help="leave processes wherever the scheduler puts them (default: the site, Redis "
+            "and pyperf on CPU 0, wrk on CPU 1)",
+        )
+        parser.add_argument(
             "--cluster",
             action="store_true",
             help="throughput through nginx with one and with two app instances instead",
@@ -64,6 +71,8 @@ class Command(BaseCommand):
             )
             if options[name] is not None
         }
+        if not options["pin"]:
+            chosen["pin"] = False
         if options["cluster"]:
             self._cluster(options, chosen)
             return
