@@ -5,6 +5,7 @@ itself is a command (`make bench`), not a test: nothing here times anything.
 
 import statistics
 from http import HTTPStatus
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -259,3 +260,10 @@ def test_a_report_in_the_old_format_asks_for_a_new_run(client) -> None:
     response = client.get(reverse("comparison:dashboard"))
 
     assert "older format" in response.content.decode()
+
+
+def test_the_local_redis_server_is_found_so_it_can_share_the_sites_cpu() -> None:
+    pid = bench.redis_pid()
+
+    assert pid is not None
+    assert Path(f"/proc/{pid}/comm").read_text().strip() in {"redis-server", "valkey-server"}
