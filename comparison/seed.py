@@ -113,11 +113,20 @@ def seed_samples(
         _raw_samples(rng, requests=requests, now=now, span_minutes=span_minutes, source=source),
         batch_size=5000,
     )
-    # Days can overlap recorded ones: add to their buckets (a few hundred rows).
+    # Days can overlap recorded ones: add to their buckets (a few hundred rows), keyed in
+    # full, so that a recorded instance's row or a connecting step's is never added to.
     for (day, lane, outcome), count in per_day.items():
+        key = {
+            "day": day,
+            "source": source,
+            "instance": "",
+            "lane": lane,
+            "outcome": outcome,
+            "db_connected": False,
+        }
         for bucket, in_bucket in _bucket_shares(PROFILES[lane][0], count).items():
-            key = {"day": day, "source": source, "lane": lane, "outcome": outcome, "bucket": bucket}
-            increment(LatencyBucket, key, {"requests": in_bucket}, using=using)
+            in_bucket_key = {**key, "bucket": bucket}
+            increment(LatencyBucket, in_bucket_key, {"requests": in_bucket}, using=using)
     return requests
 
 
