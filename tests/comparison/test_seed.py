@@ -12,7 +12,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from comparison.models import AuthRollup, AuthSample, LatencyBucket
+from comparison.models import (
+    ROLLUP_SUMS,
+    AuthDayRollup,
+    AuthRollup,
+    AuthSample,
+    LatencyBucket,
+    Rollup,
+)
 from comparison.seed import SYNTHETIC_PATH, seed_samples
 from comparison.sources import Source
 from comparison.stats import BUCKET_COUNT
@@ -20,13 +27,20 @@ from comparison.stats import BUCKET_COUNT
 pytestmark = pytest.mark.django_db
 
 
+def _sums_by_lane(rollup: type[Rollup]) -> dict[str, float]:
+    sums = {f"{name}_total": Sum(name) for name in ROLLUP_SUMS}
+    rows = rollup.objects.values("lane", "outcome").annotate(**sums).order_by()
+    return {f"{row['lane']} {row['outcome']} {name}": row[name] for row in rows for name in sums}
+
+
 def test_seeded_history_is_counted_everywhere_and_kept_bounded(settings, client: Client) -> None:
     settings.COMPARISON_RAW_SAMPLES_KEPT = 100
 
     seed_samples(requests=5_000, days=2)
 
-    assert AuthRollup.objects.aggregate(total=Sum("requests"))["total"] == 5_000
-    assert LatencyBucket.objects.aggregate(total=Sum("requests"))["total"] == 5_000
+    for rows in (AuthRollup, AuthDayRollup, LatencyBucket):
+        assert rows.objects.aggregate(total=Sum("requests"))["total"] == 5_000, rows
+    assert _sums_by_lane(AuthDayRollup) == pytest.approx(_sums_by_lane(AuthRollup))
     assert AuthSample.objects.count() == 100
     assert set(AuthSample.objects.values_list("path", flat=True)) == {SYNTHETIC_PATH}
     response = client.get(reverse("comparison:dashboard"))
@@ -44,7 +58,9 @@ def test_seeding_ends_where_recorded_history_begins(session_client: Client, flus
     seed_samples(requests=1_000, days=1)
 
     assert AuthRollup.objects.filter(minute__gte=earliest).count() == recorded_rows
-    assert AuthRollup.objects.aggregate(total=Sum("requests"))["total"] == 1_000 + recorded_requests
+    for rows in (AuthRollup, AuthDayRollup):
+        total = rows.objects.aggregate(total=Sum("requests"))["total"]
+        assert total == 1_000 + recorded_requests, rows
 
 
 def test_seeding_adds_to_rows_of_its_own_never_to_recorded_ones() -> None:
