@@ -5,7 +5,10 @@ Where measurements are kept, bounded.
   ``COMPARISON_RAW_SAMPLES_KEPT``; the revocation analysis reads these.
 * ``AuthRollup``: per minute, source, lane, outcome and whether the step
   opened a database connection: counts and sums. Kept for
-  ``COMPARISON_RETENTION_DAYS``; the dashboard's totals and timelines.
+  ``COMPARISON_RETENTION_DAYS``; the dashboard's last hour, minute by minute.
+* ``AuthDayRollup``: the same counts and sums per day, written with the
+  minute rollups; the dashboard's totals, which then read a few rows per day
+  instead of one per minute (a week of traffic is ten thousand minutes).
 * ``LatencyBucket``: per day and the same keys, a histogram of auth time on
   fixed log-spaced buckets; the dashboard's percentiles and distribution
   chart. Keyed by outcome, so an accepted request's percentile never mixes in
@@ -70,8 +73,20 @@ class AuthSample(models.Model):
         return f"{self.lane} {self.outcome} {self.auth_us:.0f}µs at {self.at:%H:%M:%S}"
 
 
-class AuthRollup(models.Model):
-    minute = models.DateTimeField()
+# What a rollup is keyed by, beside its minute or day, and what it adds up.
+ROLLUP_KEY = ("instance", "source", "lane", "outcome", "db_connected")
+ROLLUP_SUMS = (
+    "requests",
+    "auth_us_sum",
+    "redis_round_trips_sum",
+    "db_queries_sum",
+    "credential_bytes_sum",
+)
+
+
+class Rollup(models.Model):
+    """The counts and sums both rollups keep, per source, instance, lane, outcome, connection."""
+
     instance = models.CharField(max_length=64, default="", help_text=INSTANCE_HELP)
     source = source_field()
     lane = models.CharField(max_length=16, choices=lane_choices)
@@ -84,8 +99,16 @@ class AuthRollup(models.Model):
     credential_bytes_sum = models.PositiveBigIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class AuthRollup(Rollup):
+    minute = models.DateTimeField()
+
+    class Meta:
         constraints = [
-            # Source first: every read of the dashboard filters by it.
+            # Source first: every read of the dashboard filters by it. Its index also
+            # serves the timeline's source = ? AND minute >= ?.
             models.UniqueConstraint(
                 fields=["source", "minute", "instance", "lane", "outcome", "db_connected"],
                 name="rollup_one_row_per_key",
@@ -94,6 +117,21 @@ class AuthRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.minute:%Y-%m-%d %H:%M} {self.lane} {self.outcome}: {self.requests}"
+
+
+class AuthDayRollup(Rollup):
+    day = models.DateField(help_text="The UTC day of the requests, as the latency buckets'.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "day", "instance", "lane", "outcome", "db_connected"],
+                name="day_rollup_one_row_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.lane} {self.outcome}: {self.requests}"
 
 
 class LatencyBucket(models.Model):

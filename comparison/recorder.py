@@ -4,9 +4,9 @@ Samples are queued in memory and stored by a writer thread, off the request path
 A request only appends one sample to a bounded queue (``COMPARISON_BUFFER_LIMIT``;
 past it samples are dropped and counted). One daemon thread per process,
 started by the first sample, stores the queue every ``COMPARISON_FLUSH_SECONDS``,
-or as soon as ``COMPARISON_FLUSH_SIZE`` samples wait: raw rows, minute rollups
-and latency buckets, in one transaction. It trims old rows on its own schedule
-(``COMPARISON_TRIM_SECONDS``). What is still queued when the process ends is
+or as soon as ``COMPARISON_FLUSH_SIZE`` samples wait: raw rows, minute and day
+rollups and latency buckets, in one transaction. It trims old rows on its own
+schedule (``COMPARISON_TRIM_SECONDS``). What is still queued when the process ends is
 stored then (``atexit``, and gunicorn's ``worker_exit`` in ``config/gunicorn.py``).
 
 One bad sample never stops recording. Samples are sanitised where they are
@@ -47,7 +47,14 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from comparison.models import AuthRollup, AuthSample, LatencyBucket, RecorderDrop
+from comparison.models import (
+    ROLLUP_KEY,
+    AuthDayRollup,
+    AuthRollup,
+    AuthSample,
+    LatencyBucket,
+    RecorderDrop,
+)
 from comparison.probe import AuthCost
 from comparison.sources import Source, credential_expiry, source_of
 from comparison.stats import bucket_of
@@ -405,36 +412,40 @@ def _insert_raw(batch: list[Sample], *, using: str) -> None:
 
 
 def store_batch(batch: list[Sample], *, using: str = "default") -> None:
-    """Write one batch in one transaction: raw rows, minute rollups, latency buckets."""
+    """Write one batch in one transaction: raw rows, minute and day rollups, latency buckets."""
     with transaction.atomic(using=using):
         _insert_raw(batch, using=using)
         _add_rollups(batch, using=using)
         _add_latency(batch, using=using)
 
 
+def _sums(samples: list[Sample]) -> dict[str, Any]:
+    return {
+        "requests": len(samples),
+        "auth_us_sum": sum(sample.auth_us for sample in samples),
+        "redis_round_trips_sum": sum(sample.redis_round_trips for sample in samples),
+        "db_queries_sum": sum(sample.db_queries for sample in samples),
+        "credential_bytes_sum": sum(sample.credential_bytes for sample in samples),
+    }
+
+
 def _add_rollups(batch: list[Sample], *, using: str) -> None:
-    groups: dict[tuple[datetime, str, str, str, str, bool], list[Sample]] = defaultdict(list)
+    """
+    The same sums per minute (the dashboard's last hour) and per day (its
+    totals), in the batch's transaction, so their counts always agree.
+    """
+    minutes: dict[tuple[datetime, tuple[Any, ...]], list[Sample]] = defaultdict(list)
+    days: dict[tuple[date, tuple[Any, ...]], list[Sample]] = defaultdict(list)
     for sample in batch:
-        minute = sample.at.replace(second=0, microsecond=0)
-        group = (minute, sample.instance, sample.source, sample.lane, sample.outcome)
-        groups[(*group, sample.db_connected)].append(sample)
-    for (minute, instance, source, lane, outcome, db_connected), samples in groups.items():
-        increments = {
-            "requests": len(samples),
-            "auth_us_sum": sum(sample.auth_us for sample in samples),
-            "redis_round_trips_sum": sum(sample.redis_round_trips for sample in samples),
-            "db_queries_sum": sum(sample.db_queries for sample in samples),
-            "credential_bytes_sum": sum(sample.credential_bytes for sample in samples),
-        }
-        key = {
-            "minute": minute,
-            "instance": instance,
-            "source": source,
-            "lane": lane,
-            "outcome": outcome,
-            "db_connected": db_connected,
-        }
-        increment(AuthRollup, key, increments, using=using)
+        key = tuple(getattr(sample, name) for name in ROLLUP_KEY)
+        minutes[sample.at.replace(second=0, microsecond=0), key].append(sample)
+        days[sample.at.date(), key].append(sample)
+    for (minute, key), samples in minutes.items():
+        fields = dict(zip(ROLLUP_KEY, key, strict=True))
+        increment(AuthRollup, {"minute": minute, **fields}, _sums(samples), using=using)
+    for (day, key), samples in days.items():
+        fields = dict(zip(ROLLUP_KEY, key, strict=True))
+        increment(AuthDayRollup, {"day": day, **fields}, _sums(samples), using=using)
 
 
 def _add_latency(batch: list[Sample], *, using: str) -> None:
@@ -485,6 +496,7 @@ def trim_old_rows(*, using: str = "default") -> None:
         samples.filter(pk__lte=newest - settings.COMPARISON_RAW_SAMPLES_KEPT).delete()
     horizon = timezone.now() - timedelta(days=settings.COMPARISON_RETENTION_DAYS)
     AuthRollup.objects.using(using).filter(minute__lt=horizon).delete()
+    AuthDayRollup.objects.using(using).filter(day__lt=horizon.date()).delete()
     LatencyBucket.objects.using(using).filter(day__lt=horizon.date()).delete()
 
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import math
 import random
-from collections import Counter
-from datetime import datetime, timedelta
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
 from accounts import lanes
 from accounts.outcomes import Outcome
-from comparison.models import AuthRollup, AuthSample, LatencyBucket
+from comparison.models import ROLLUP_SUMS, AuthDayRollup, AuthRollup, AuthSample, LatencyBucket
 from comparison.recorder import increment
 from comparison.sources import Source
 from comparison.stats import BOUNDS_US
@@ -82,10 +82,10 @@ def seed_samples(
 ) -> int:
     """
     Add ``requests`` synthetic samples spread evenly over the last ``days``;
-    return the count. The volume lives in the rollups and latency buckets,
-    written per minute and per day, so ten million requests cost no more rows
-    than one million; only the newest ``COMPARISON_RAW_SAMPLES_KEPT`` are
-    drawn one by one as raw rows.
+    return the count. The volume lives in the rollups (per minute and per
+    day) and the latency buckets (per day), so ten million requests cost no
+    more rows than one million; only the newest ``COMPARISON_RAW_SAMPLES_KEPT``
+    are drawn one by one as raw rows.
     """
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     # History ends where recorded data begins, so no minute is written twice.
@@ -94,7 +94,9 @@ def seed_samples(
     span_minutes = days * 24 * 60
     lane_names = list(PROFILES)
     rollups: list[AuthRollup] = []
-    per_day: Counter = Counter()
+    per_day: defaultdict[tuple[date, str, str], dict[str, float]] = defaultdict(
+        lambda: dict.fromkeys(ROLLUP_SUMS, 0)
+    )
     first = 0
     for step in range(span_minutes):
         in_minute = _spread(requests, span_minutes, step)
@@ -105,7 +107,9 @@ def seed_samples(
             if count:
                 minute_rollups = _minute_rollups(rng, minute, lane, count, source)
                 for rollup in minute_rollups:
-                    per_day[minute.date(), lane, rollup.outcome] += rollup.requests
+                    sums = per_day[minute.date(), lane, rollup.outcome]
+                    for name in ROLLUP_SUMS:
+                        sums[name] += getattr(rollup, name)
                 rollups.extend(minute_rollups)
         first += in_minute
     AuthRollup.objects.using(using).bulk_create(rollups, batch_size=5000)
@@ -113,11 +117,22 @@ def seed_samples(
         _raw_samples(rng, requests=requests, now=now, span_minutes=span_minutes, source=source),
         batch_size=5000,
     )
-    # Days can overlap recorded ones: add to their buckets (a few hundred rows).
-    for (day, lane, outcome), count in per_day.items():
-        for bucket, in_bucket in _bucket_shares(PROFILES[lane][0], count).items():
-            key = {"day": day, "source": source, "lane": lane, "outcome": outcome, "bucket": bucket}
-            increment(LatencyBucket, key, {"requests": in_bucket}, using=using)
+    # Days can overlap recorded ones: add to their day rollups and buckets (a few hundred
+    # rows), keyed in full, so that a recorded instance's row or a connecting step's is
+    # never added to.
+    for (day, lane, outcome), sums in per_day.items():
+        key = {
+            "day": day,
+            "source": source,
+            "instance": "",
+            "lane": lane,
+            "outcome": outcome,
+            "db_connected": False,
+        }
+        increment(AuthDayRollup, key, sums, using=using)
+        for bucket, in_bucket in _bucket_shares(PROFILES[lane][0], int(sums["requests"])).items():
+            in_bucket_key = {**key, "bucket": bucket}
+            increment(LatencyBucket, in_bucket_key, {"requests": in_bucket}, using=using)
     return requests
 
 

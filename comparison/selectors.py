@@ -27,6 +27,7 @@ from accounts.models import RevocationEvent
 from accounts.outcomes import Outcome
 from accounts.timewords import duration_words
 from comparison.models import (
+    AuthDayRollup,
     AuthRollup,
     AuthSample,
     BenchmarkRun,
@@ -152,7 +153,7 @@ class LaneFigures:
 
 def instance_names() -> list[str]:
     """The app instances that have recorded samples, for splitting the figures."""
-    return list(AuthRollup.objects.values_list("instance", flat=True).distinct().order_by())
+    return list(AuthDayRollup.objects.values_list("instance", flat=True).distinct().order_by())
 
 
 def _where(*, source: str, instance: str | None) -> Q:
@@ -168,8 +169,9 @@ def lane_figures(*, source: str = Source.LIVE, instance: str | None = None) -> l
         for lane in lanes.LANES
     }
     where = _where(source=source, instance=instance)
+    # Per day, not per minute: a few rows a day however long the history.
     rollups = (
-        AuthRollup.objects.filter(where)
+        AuthDayRollup.objects.filter(where)
         .values("lane", "outcome", "db_connected")
         .annotate(
             requests_total=Sum("requests"),

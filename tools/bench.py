@@ -44,7 +44,7 @@ from accounts import lanes
 from accounts.lanes import Credential, Lane
 from accounts.models import User
 from accounts.outcomes import Outcome
-from comparison.models import AuthRollup
+from comparison.models import AuthDayRollup
 from comparison.seed import seed_samples
 from tools import stats
 from tools.bench_http import (
@@ -244,7 +244,7 @@ def _site_copies(database: Path, workers: int) -> Iterator[dict[str, Server]]:
 def round_trips_per_request(*, using: str) -> dict[str, dict[str, float]]:
     """Per lane, the Redis round trips and SQL queries of an accepted auth step, on average."""
     rows = (
-        AuthRollup.objects.using(using)
+        AuthDayRollup.objects.using(using)
         .filter(outcome=Outcome.ACCEPTED)
         .values("lane")
         .annotate(
@@ -347,7 +347,7 @@ def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[
             _timed_get_ms(servers[NOT_RECORDING].url, "/comparison/")
             for _ in range(options.renders)
         ]
-        requests_behind = AuthRollup.objects.using(BENCH_DB).aggregate(total=Sum("requests"))[
+        requests_behind = AuthDayRollup.objects.using(BENCH_DB).aggregate(total=Sum("requests"))[
             "total"
         ]
     return build_report(

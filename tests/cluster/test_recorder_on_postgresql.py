@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
-from comparison.models import AuthRollup, AuthSample, RecorderDrop
+from comparison.models import AuthDayRollup, AuthRollup, AuthSample, LatencyBucket, RecorderDrop
 from comparison.probe import AuthCost
 from comparison.recorder import REFUSED, SampleRecorder
 
@@ -23,7 +23,7 @@ def recorder(postgresql, django_db_blocker):
     recorder = SampleRecorder(using=postgresql)
     with django_db_blocker.unblock():
         yield recorder
-        for model in (AuthSample, AuthRollup, RecorderDrop):
+        for model in (AuthSample, AuthRollup, AuthDayRollup, LatencyBucket, RecorderDrop):
             model.objects.using(postgresql).all().delete()
 
 
@@ -66,3 +66,4 @@ def test_poisoned_row_that_still_fails_on_postgresql_is_dropped_alone_and_counte
     recorder.record(requests.get("/session/"), status=200, cost=_cost())
     assert recorder.flush() == 1
     assert AuthRollup.objects.using(postgresql).get().requests == 3
+    assert AuthDayRollup.objects.using(postgresql).get().requests == 3

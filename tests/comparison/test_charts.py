@@ -1,5 +1,6 @@
 """The dashboard's charts: small multiples with both axes labelled, drawn for two widths."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from comparison import charts
 from comparison.selectors import LaneFigures, Timing
 from comparison.stats import BUCKET_COUNT
+from comparison.templatetags.chart_marks import bars
 
 MINUTES = [datetime(2026, 11, 28, 14, 0, tzinfo=UTC) + timedelta(minutes=i) for i in range(60)]
 
@@ -81,3 +83,13 @@ def test_lanes_without_requests_get_no_empty_row() -> None:
     )
 
     assert [row.lane for row in chart["rows"]] == ["lookup"]
+
+
+def test_histogram_bars_are_drawn_to_a_tenth_of_a_unit_with_their_labels_escaped() -> None:
+    chart = charts.latency_histograms([summary("<b>", {10: 40, 11: 10})], width=charts.WIDE)
+
+    drawn = bars(chart["rows"][0])
+
+    assert drawn.count("<rect") == 2
+    assert re.findall(r'height="([^"]+)"', drawn) == ["44.0", "11.0"]
+    assert "<title>&lt;B&gt;, ≤ 50 µs: 40 requests</title>" in drawn

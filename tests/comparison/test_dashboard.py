@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import user_revoke_access
 from comparison import selectors
+from comparison.seed import seed_samples
 from tests.helpers import bearer
 from tools.processes import free_loopback_port
 
@@ -25,6 +26,26 @@ def test_dashboard_renders_without_any_data(admin_client: Client) -> None:
     assert b"0 requests recorded so far" in response.content
     assert b"No revocations yet" in response.content
     assert b"No drill yet" in response.content
+
+
+# Instance names, per-lane totals, latency buckets, the last hour, the drill, the role
+# drill, the benchmark, the dropped samples: one query each, however long the history.
+DASHBOARD_QUERIES = 8
+
+
+@pytest.mark.parametrize("days", [0, 1, 7])
+@pytest.mark.parametrize("page", ["comparison:dashboard", "comparison:figures"])
+def test_the_figures_take_the_same_few_queries_however_long_the_history(
+    page: str, days: int, client: Client, settings, django_assert_num_queries
+) -> None:
+    settings.COMPARISON_RAW_SAMPLES_KEPT = 10
+    if days:
+        seed_samples(requests=20_000, days=days)
+
+    with django_assert_num_queries(DASHBOARD_QUERIES):
+        response = client.get(reverse(page))
+
+    assert response.status_code == HTTPStatus.OK
 
 
 def test_dashboard_shows_what_browsing_recorded(

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
@@ -9,12 +10,27 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from comparison.models import AuthRollup, AuthSample, LatencyBucket
+from comparison.models import (
+    ROLLUP_SUMS,
+    AuthDayRollup,
+    AuthRollup,
+    AuthSample,
+    LatencyBucket,
+    Rollup,
+)
 from comparison.seed import SYNTHETIC_PATH, seed_samples
 from comparison.sources import Source
+from comparison.stats import BUCKET_COUNT
 
 pytestmark = pytest.mark.django_db
+
+
+def _sums_by_lane(rollup: type[Rollup]) -> dict[str, float]:
+    sums = {f"{name}_total": Sum(name) for name in ROLLUP_SUMS}
+    rows = rollup.objects.values("lane", "outcome").annotate(**sums).order_by()
+    return {f"{row['lane']} {row['outcome']} {name}": row[name] for row in rows for name in sums}
 
 
 def test_seeded_history_is_counted_everywhere_and_kept_bounded(settings, client: Client) -> None:
@@ -22,8 +38,9 @@ def test_seeded_history_is_counted_everywhere_and_kept_bounded(settings, client:
 
     seed_samples(requests=5_000, days=2)
 
-    assert AuthRollup.objects.aggregate(total=Sum("requests"))["total"] == 5_000
-    assert LatencyBucket.objects.aggregate(total=Sum("requests"))["total"] == 5_000
+    for rows in (AuthRollup, AuthDayRollup, LatencyBucket):
+        assert rows.objects.aggregate(total=Sum("requests"))["total"] == 5_000, rows
+    assert _sums_by_lane(AuthDayRollup) == pytest.approx(_sums_by_lane(AuthRollup))
     assert AuthSample.objects.count() == 100
     assert set(AuthSample.objects.values_list("path", flat=True)) == {SYNTHETIC_PATH}
     response = client.get(reverse("comparison:dashboard"))
@@ -41,7 +58,34 @@ def test_seeding_ends_where_recorded_history_begins(session_client: Client, flus
     seed_samples(requests=1_000, days=1)
 
     assert AuthRollup.objects.filter(minute__gte=earliest).count() == recorded_rows
-    assert AuthRollup.objects.aggregate(total=Sum("requests"))["total"] == 1_000 + recorded_requests
+    for rows in (AuthRollup, AuthDayRollup):
+        total = rows.objects.aggregate(total=Sum("requests"))["total"]
+        assert total == 1_000 + recorded_requests, rows
+
+
+def test_seeding_adds_to_rows_of_its_own_never_to_recorded_ones() -> None:
+    # A day the seeded history always covers, whatever the time of day.
+    yesterday = (timezone.now() - timedelta(days=1)).date()
+    for instance, db_connected in (("web-1", False), ("web-2", False), ("", True)):
+        LatencyBucket.objects.bulk_create(
+            LatencyBucket(
+                day=yesterday,
+                instance=instance,
+                lane="session",
+                outcome="accepted",
+                db_connected=db_connected,
+                bucket=bucket,
+                requests=1,
+            )
+            for bucket in range(BUCKET_COUNT)
+        )
+
+    seed_samples(requests=6_000, days=1)
+
+    recorded = LatencyBucket.objects.exclude(instance="", db_connected=False)
+    assert set(recorded.values_list("requests", flat=True)) == {1}
+    total = LatencyBucket.objects.aggregate(total=Sum("requests"))["total"]
+    assert total == 6_000 + 3 * BUCKET_COUNT
 
 
 def test_seeded_samples_stand_in_for_the_source_asked_for(client: Client) -> None:
