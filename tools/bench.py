@@ -63,6 +63,8 @@ from tools.scratch_site import BENCH_DB, PASSWORD, gunicorn, scratch_database
 from tools.site_client import SiteClient
 
 PING = "ping"
+# The in-process A/A: the bare stateless step against itself, round by round.
+AA_KEY = f"{AA_REPEAT}/{AA_BENCHMARK}"
 PING_PATH = "/api/ping/"
 # The copies of the site, and what each changes in the environment.
 RECORDING, NOT_RECORDING, BARE = "recording", "not recording", "bare"
@@ -87,12 +89,13 @@ class Options:
     seconds: int = 3
     connections: int = 4
     workers: int = 1
-    # Many short pyperf passes, each a bare and a probed process in a shuffled
-    # order: a lane and its floor are compared within a pass, so drift on the
-    # machine lands on both alike, and each pass gives one ratio.
-    micro_rounds: int = 10
+    # pyperf passes for the µs figures, each a bare and a probed process.
+    micro_rounds: int = 3
     processes: int = 1
     values: int = 3
+    # The ratios: rounds of each lane timed beside its floor, in one process.
+    paired_rounds: int = 15
+    paired_min_time: float = 0.1
     min_time: float = 0.1
     dashboard_requests: int = 10_000_000
     renders: int = 15
@@ -107,9 +110,11 @@ class Options:
         defaults = {
             "rounds": 3,
             "seconds": 1,
-            "micro_rounds": 3,
+            "micro_rounds": 1,
             "processes": 1,
             "values": 3,
+            "paired_rounds": 5,
+            "paired_min_time": 0.03,
             "min_time": 0.05,
             "dashboard_requests": 200_000,
             "renders": 5,
@@ -164,23 +169,14 @@ def credentials(base: str) -> Credentials:
 # ------------------------------------------------------------------ in-process timings
 # Per benchmark, pyperf's values (seconds per call) in each pass.
 Micro = dict[str, list[list[float]]]
+# Per comparison ("<lane>:<mode>/floor", ".../peer", the A/A), one ratio per paired round.
+Paired = dict[str, list[float]]
 
 
-def run_micro(
-    *,
-    options: Options,
-    affinity: int | None,
-    database: Path,
-    user_id: int,
-    found: Credentials,
-    rng: random.Random,
-    progress: Callable[[str], None],
-) -> Micro:
-    """
-    ``micro_rounds`` passes, each a bare and a probed process in a shuffled
-    order, with the benchmarks shuffled within each.
-    """
-    environment = {
+def micro_environment(
+    *, database: Path, user_id: int, found: Credentials, cpu: int | None
+) -> dict[str, str]:
+    return {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
         "REDIS_URL": settings.REDIS_URL,
@@ -189,7 +185,21 @@ def run_micro(
         "AUTHBENCH_SESSION_KEY": found.session_key,
         "AUTHBENCH_ACCESS_TOKEN": found.access_token,
         "AUTHBENCH_USER_ID": str(user_id),
+        **({"AUTHBENCH_CPU": str(cpu)} if cpu is not None else {}),
     }
+
+
+def run_micro(
+    *,
+    options: Options,
+    environment: dict[str, str],
+    rng: random.Random,
+    progress: Callable[[str], None],
+) -> Micro:
+    """
+    The µs figures: ``micro_rounds`` pyperf passes, each a bare and a probed
+    process in a shuffled order, with the benchmarks shuffled within each.
+    """
     values: Micro = {}
     with tempfile.TemporaryDirectory(prefix="authbench-micro-") as folder:
         for round_number in range(1, options.micro_rounds + 1):
@@ -201,10 +211,9 @@ def run_micro(
                     sys.executable, "-m", "tools.bench_micro", "--copy-env", "--quiet",
                     "--processes", str(options.processes), "--values", str(options.values),
                     "--min-time", str(options.min_time), "--output", str(output),
-                    *(["--affinity", str(affinity)] if affinity is not None else []),
                 ]  # fmt: skip
                 progress(
-                    f"in-process round {round_number}/{options.micro_rounds}: "
+                    f"pyperf pass {round_number}/{options.micro_rounds}: "
                     f"{'probed' if measure == '1' else 'bare, floors and peers'}"
                 )
                 subprocess.run(  # noqa: S603
@@ -221,6 +230,57 @@ def run_micro(
                 for benchmark in pyperf.BenchmarkSuite.load(str(output)).get_benchmarks():
                     values.setdefault(benchmark.get_name(), []).append(list(benchmark.get_values()))
     return values
+
+
+def comparisons(trips: dict[str, dict[str, float]], *, probed: bool) -> dict[str, Any]:
+    """What the paired process compares: each lane with its floor and its peer, and the A/A."""
+    mode = "probed" if probed else "bare"
+    found: dict[str, Any] = {}
+    for lane in lanes.site_lanes():
+        step = f"lane:{lane.name}:{mode}"
+        floor = [f"floor:{part}" for part in floor_steps(lane, trips.get(lane.name))]
+        found[f"{step}/floor"] = [step, floor]
+        if peer := LANE_PEERS.get(lane.name):
+            found[f"{step}/peer"] = [step, [f"peer:{peer[0]}"]]
+    if not probed:
+        found[AA_KEY] = [AA_REPEAT, [AA_BENCHMARK]]
+    return found
+
+
+def run_paired(
+    *,
+    options: Options,
+    environment: dict[str, str],
+    trips: dict[str, dict[str, float]],
+    rng: random.Random,
+    progress: Callable[[str], None],
+) -> Paired:
+    """The ratios: a bare and a probed process, each timing its comparisons side by side."""
+    ratios: Paired = {}
+    with tempfile.TemporaryDirectory(prefix="authbench-paired-") as folder:
+        for measure in ("0", "1"):
+            output = Path(folder) / f"measure{measure}.json"
+            progress(
+                f"paired in-process rounds ({options.paired_rounds}): "
+                f"{'probed lanes' if measure == '1' else 'bare lanes'} against floors and peers"
+            )
+            subprocess.run(
+                [sys.executable, "-m", "tools.bench_micro"],
+                env={
+                    **environment,
+                    "COMPARISON_MEASURE": measure,
+                    "AUTHBENCH_ORDER_SEED": str(rng.randrange(2**32)),
+                    "AUTHBENCH_PAIRED": json.dumps(comparisons(trips, probed=measure == "1")),
+                    "AUTHBENCH_PAIRED_ROUNDS": str(options.paired_rounds),
+                    "AUTHBENCH_PAIRED_MIN_TIME": str(options.paired_min_time),
+                    "AUTHBENCH_PAIRED_OUTPUT": str(output),
+                },
+                cwd=REPO_ROOT,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            ratios.update(json.loads(output.read_text()))
+    return ratios
 
 
 # ------------------------------------------------------------------ the run
@@ -260,7 +320,10 @@ def round_trips_per_request(*, using: str) -> dict[str, dict[str, float]]:
     }
 
 
-# Where pinning puts things: the site and its store on one CPU, the load on the other.
+# Where pinning puts things: the site (and the in-process timings) on one CPU;
+# wrk, this process and Redis on the other, so that a store round trip always
+# crosses to another CPU, as it would to another host, and never waits for
+# the site's own CPU to be free.
 SERVER_CPU, LOAD_CPU = 0, 1
 
 
@@ -295,18 +358,17 @@ def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[
         )
         servers = stack.enter_context(_site_copies(database, options.workers))
         if pin:
-            stack.callback(os.sched_setaffinity, 0, os.sched_getaffinity(0))
-            # wrk and pyperf's master inherit this; gunicorn respawns its
-            # workers from the master, which keeps the server CPU.
-            pin_processes([0], LOAD_CPU)
-            store = redis_pid()
-            pin_processes([store] if store else [], SERVER_CPU)
+            # wrk inherits this process's CPU; gunicorn respawns its workers
+            # from the master, which keeps the site's.
+            for pid in [0, *([store] if (store := redis_pid()) else [])]:
+                stack.callback(os.sched_setaffinity, pid, os.sched_getaffinity(pid))
+                pin_processes([pid], LOAD_CPU)
             for server in servers.values():
                 if server.master_pid is not None:
                     pin_processes([server.master_pid, *worker_pids(server.master_pid)], SERVER_CPU)
             progress(
-                f"pinned: the site copies{' and Redis' if store else ''} to CPU {SERVER_CPU}, "
-                f"wrk to CPU {LOAD_CPU}"
+                f"pinned: the site copies and the in-process timings to CPU {SERVER_CPU}; "
+                f"wrk{' and Redis' if store else ''} to CPU {LOAD_CPU}"
             )
         found = credentials(servers[RECORDING].url)
         targets = endpoints(found.headers)
@@ -331,16 +393,14 @@ def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[
             rng=rng,
             progress=progress,
         )
-        micro = run_micro(
-            options=options,
-            affinity=SERVER_CPU if pin else None,
-            database=database,
-            user_id=user.pk,
-            found=found,
-            rng=rng,
-            progress=progress,
-        )
         trips = round_trips_per_request(using=BENCH_DB)
+        environment = micro_environment(
+            database=database, user_id=user.pk, found=found, cpu=SERVER_CPU if pin else None
+        )
+        micro = run_micro(options=options, environment=environment, rng=rng, progress=progress)
+        paired = run_paired(
+            options=options, environment=environment, trips=trips, rng=rng, progress=progress
+        )
         progress(f"seeding {options.dashboard_requests:,} synthetic requests for the dashboard")
         seed_samples(requests=options.dashboard_requests, using=BENCH_DB)
         render_ms = [
@@ -354,6 +414,7 @@ def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[
         options=options,
         http={_step_key(step): runs for step, runs in http.items()},
         micro=micro,
+        paired=paired,
         trips=trips,
         render_ms=render_ms,
         requests_behind=requests_behind or 0,
@@ -424,18 +485,8 @@ def _micro_us(passes: list[list[float]]) -> float:
     return statistics.median(value for values in passes for value in values) * 1e6
 
 
-def _micro_ratio(micro: Micro, numerator: str, denominator_parts: list[str]) -> dict[str, Any]:
-    """
-    Paired by pass: in each, the median of the numerator's values over the sum
-    of the medians of the parts'; the median of those ratios, with its interval.
-    """
-    return stats.paired_ratio(
-        [statistics.median(values) for values in micro[numerator]],
-        [
-            sum(statistics.median(micro[part][index]) for part in denominator_parts)
-            for index in range(len(micro[numerator]))
-        ],
-    ).as_dict()
+def _paired_ratio(paired: Paired, name: str) -> dict[str, Any]:
+    return stats.median_interval(paired[name]).as_dict()
 
 
 def floor_steps(lane: Lane, counts: dict[str, float] | None) -> tuple[str, ...]:
@@ -451,7 +502,9 @@ def floor_steps(lane: Lane, counts: dict[str, float] | None) -> tuple[str, ...]:
     return (first, *["redis_get"] * (redis - int(session)), *["user_row"] * sql)
 
 
-def _auth_steps(micro: Micro, trips: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
+def _auth_steps(
+    micro: Micro, paired: Paired, trips: dict[str, dict[str, float]]
+) -> list[dict[str, Any]]:
     rows = []
     for lane in lanes.site_lanes():
         bare, probed = f"lane:{lane.name}:bare", f"lane:{lane.name}:probed"
@@ -468,10 +521,10 @@ def _auth_steps(micro: Micro, trips: dict[str, dict[str, float]]) -> list[dict[s
                 "floor_us": sum(_micro_us(micro[part]) for part in floor_parts),
                 "peer": peer[1] if peer else None,
                 "peer_us": _micro_us(micro[peer_name]) if peer_name else None,
-                "bare_floor": _micro_ratio(micro, bare, floor_parts),
-                "probed_floor": _micro_ratio(micro, probed, floor_parts),
-                "bare_peer": _micro_ratio(micro, bare, [peer_name]) if peer_name else None,
-                "probed_peer": _micro_ratio(micro, probed, [peer_name]) if peer_name else None,
+                "bare_floor": _paired_ratio(paired, f"{bare}/floor"),
+                "probed_floor": _paired_ratio(paired, f"{probed}/floor"),
+                "bare_peer": _paired_ratio(paired, f"{bare}/peer") if peer_name else None,
+                "probed_peer": _paired_ratio(paired, f"{probed}/peer") if peer_name else None,
             }
         )
     return rows
@@ -592,6 +645,7 @@ def build_report(
     options: Options,
     http: dict[str, list[Measured]],
     micro: Micro,
+    paired: Paired,
     trips: dict[str, dict[str, float]],
     render_ms: list[float],
     requests_behind: int,
@@ -602,16 +656,13 @@ def build_report(
         _rps(http, f"{RECORDING}/{AA_LANE}#2"), _rps(http, f"{RECORDING}/{AA_LANE}")
     )
     throughput = _throughput(http)
-    micro_aa = stats.paired_ratio(
-        [statistics.median(values) for values in micro[AA_REPEAT]],
-        [statistics.median(values) for values in micro[AA_BENCHMARK]],
-    )
+    micro_aa = stats.median_interval(paired[AA_KEY])
     report: dict[str, Any] = {
         "version": 3,
         "options": options.__dict__,
         "cpus": os.cpu_count(),
         "minutes": minutes,
-        "methods": {"paired": stats.ORDER_STATISTICS, "in_process": stats.PAIRED_PASSES},
+        "methods": {"paired": stats.ORDER_STATISTICS, "in_process": stats.PAIRED_IN_PROCESS},
         "servers": SERVER_ENVIRONMENTS,
         "noise": {
             "lane": AA_LANE,
@@ -632,7 +683,7 @@ def build_report(
         },
         "floors": {f"{name}_us": _micro_us(micro[f"floor:{name}"]) for name in FLOOR_STEPS},
         "floor_steps": FLOOR_STEPS,
-        "auth_step": _auth_steps(micro, trips),
+        "auth_step": _auth_steps(micro, paired, trips),
         "capacity": _capacity(throughput, trips),
         "dashboard": {
             "render_ms": stats.median_interval(render_ms).as_dict(),
@@ -672,7 +723,7 @@ def summary(report: dict[str, Any]) -> list[str]:
     lines += [
         "",
         f"Auth step, warm and in-process (pyperf), µs; ratios: {report['methods']['in_process']}.",
-        f"A/A ({report['noise']['in_process']['benchmark']} against itself, same pass): "
+        f"A/A ({report['noise']['in_process']['benchmark']} against itself, same round): "
         f"{ratio(report['noise']['in_process']['aa'])}: noise band "
         f"+-{report['noise']['in_process']['band'] * 100:.1f}%.",
         f"{'lane':<10} {'bare':>7} {'probed':>7}  {'floor':<25} {'floor µs':>8}  "

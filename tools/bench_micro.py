@@ -1,11 +1,22 @@
 """
 Warm, in-process cost of each lane's auth step, next to its floor and its
-stock peer, timed by pyperf (calibrated loops, several worker processes).
+stock peer.
 
-Run by ``tools.bench`` as ``python -m tools.bench_micro -o FILE`` twice per
-round: once with ``COMPARISON_MEASURE=0`` (the lanes bare, with no observer,
-plus the floors and the peers) and once with measurement on (the lanes under
-the probe). The credentials and the scratch database come in the environment
+Run by ``tools.bench`` with ``COMPARISON_MEASURE=0`` (the lanes bare, with no
+observer, plus the floors and the peers) and with measurement on (the lanes
+under the probe), in two ways:
+
+* ``python -m tools.bench_micro -o FILE``: pyperf times each benchmark in
+  worker processes of its own (calibrated loops, warmups): the µs figures.
+* with ``AUTHBENCH_PAIRED`` set: the ratios. In one process, each lane and
+  the floor (or peer) it is compared with are timed back to back, round after
+  round, in a shuffled order (``paired_rounds``), each with the loops
+  pyperf's way of calibrating gives; one ratio per round. pyperf cannot put
+  two benchmarks side by side, and two of its processes differ by more than
+  the effects sought: on the 2-core development machine, the same step timed
+  in two processes differed by up to 50%, in one process by under 10%.
+
+The credentials and the scratch database come in the environment
 (``AUTHBENCH_SESSION_KEY``, ``AUTHBENCH_ACCESS_TOKEN``, ``DATABASE_URL``).
 
 * A lane's step is timed exactly as the site runs it: the DRF view's
@@ -31,6 +42,7 @@ import os
 import random
 from collections.abc import Callable
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 import django
@@ -254,17 +266,19 @@ AA_BENCHMARK = f"lane:{lanes.STATELESS.name}:bare"
 AA_REPEAT = f"{AA_BENCHMARK}#2"
 
 
-def benchmarks(inputs: Inputs, *, probed: bool) -> list[tuple[str, Callable[[int], float]]]:
+def benchmarks(
+    inputs: Inputs, *, probed: bool, references: bool
+) -> list[tuple[str, Callable[[int], float]]]:
     """
-    What one pass times: under the probe, every lane; bare, every lane, the
-    A/A repeat, the floors and the peers.
+    Every lane, bare or under the probe; with ``references``, also the A/A
+    repeat, the floors and the peers (which the probe does not change).
     """
     mode = "probed" if probed else "bare"
     found = []
     for lane in lanes.site_lanes():
         name = f"lane:{lane.name}:{mode}"
         found.append((name, time_step(lane_step(lane, inputs), inputs, lane.credential, name)))
-    if probed:
+    if not references:
         return found
     stateless = lanes.STATELESS
     found.append(
@@ -284,14 +298,73 @@ def benchmarks(inputs: Inputs, *, probed: bool) -> list[tuple[str, Callable[[int
     return found
 
 
+def calibrated_loops(timed: Callable[[int], float], min_time: float) -> int:
+    """The fewest loops, doubling from one, that take ``min_time`` or more (as pyperf does)."""
+    loops = 1
+    while timed(loops) < min_time and loops < 2**22:
+        loops *= 2
+    return loops
+
+
+# A comparison: the benchmark divided, and the benchmarks its denominator adds up.
+Comparison = tuple[str, list[str]]
+
+
+def paired_rounds(
+    timed: dict[str, Callable[[int], float]],
+    comparisons: dict[str, Comparison],
+    *,
+    rounds: int,
+    min_time: float,
+    rng: random.Random,
+) -> dict[str, list[float]]:
+    """
+    Per comparison, one ratio per round. A round times every comparison once,
+    in a shuffled order, the numerator and its parts back to back.
+    """
+    names = {name for numerator, parts in comparisons.values() for name in (numerator, *parts)}
+    loops = {name: calibrated_loops(timed[name], min_time) for name in sorted(names)}
+
+    def per_call(name: str) -> float:
+        return timed[name](loops[name]) / loops[name]
+
+    ratios: dict[str, list[float]] = {name: [] for name in comparisons}
+    for _ in range(rounds):
+        order = list(comparisons.items())
+        rng.shuffle(order)
+        for name, (numerator, parts) in order:
+            ratios[name].append(per_call(numerator) / sum(per_call(part) for part in parts))
+    return ratios
+
+
 def main() -> None:
-    runner = pyperf.Runner(program_args=("-m", "tools.bench_micro"))
-    runner.parse_args()
+    if cpu := os.environ.get("AUTHBENCH_CPU"):
+        os.sched_setaffinity(0, {int(cpu)})
     inputs = Inputs()
-    found = benchmarks(inputs, probed=auth_observer() is not None)
+    probed = auth_observer() is not None
+    comparisons = os.environ.get("AUTHBENCH_PAIRED")
+    # pyperf times the references in the bare pass only; a paired run needs them beside its lanes.
+    found = benchmarks(inputs, probed=probed, references=bool(comparisons) or not probed)
     # A fresh order per pass (the seed comes from tools.bench), so that no
     # benchmark always runs just after the same neighbour.
-    random.Random(int(os.environ.get("AUTHBENCH_ORDER_SEED", "0"))).shuffle(found)  # noqa: S311 - an order, not a secret
+    rng = random.Random(int(os.environ.get("AUTHBENCH_ORDER_SEED", "0")))  # noqa: S311 - an order, not a secret
+    rng.shuffle(found)
+    if comparisons:
+        # tools.bench asks for paired ratios: {"name": ["numerator", ["part", ...]], ...}
+        ratios = paired_rounds(
+            dict(found),
+            {
+                name: (numerator, parts)
+                for name, (numerator, parts) in json.loads(comparisons).items()
+            },
+            rounds=int(os.environ["AUTHBENCH_PAIRED_ROUNDS"]),
+            min_time=float(os.environ["AUTHBENCH_PAIRED_MIN_TIME"]),
+            rng=rng,
+        )
+        Path(os.environ["AUTHBENCH_PAIRED_OUTPUT"]).write_text(json.dumps(ratios))
+        return
+    runner = pyperf.Runner(program_args=("-m", "tools.bench_micro"))
+    runner.parse_args()
     for name, timed in found:
         runner.bench_time_func(name, timed)
 

@@ -7,9 +7,9 @@ Two kinds of comparison, each reported as a median with a 95% interval:
   round gives one ratio; the figure is the median of those ratios, and its
   interval is the distribution-free one for a median, read off the order
   statistics with binomial coverage (no assumption about the noise's shape).
-* **Paired passes** (in-process timings from pyperf): a pass is a bare and a
-  probed process run one after the other; within a pass, a lane's median
-  over its floor's gives one ratio, read off as above.
+* **Paired in-process rounds** (auth steps against their floors and peers):
+  within one process, a lane and what it is compared with are timed back to
+  back, once per round; each round gives one ratio, read off as above.
 
 A ratio whose interval holds 1.0 is "no difference": the effect, if any, is
 inside the noise.
@@ -26,9 +26,9 @@ from typing import Any
 CONFIDENCE = 0.95
 
 ORDER_STATISTICS = "median of per-round ratios; 95% distribution-free interval (order statistics)"
-PAIRED_PASSES = (
-    "per pass, median of the lane's values over the sum of its floor's (or peer's) medians; "
-    "median of those ratios, 95% distribution-free interval"
+PAIRED_IN_PROCESS = (
+    "per round, in one process, the lane's time per call over the sum of its floor's (or "
+    "peer's), timed back to back; median of those ratios, 95% distribution-free interval"
 )
 
 

@@ -3,6 +3,7 @@ The benchmark's statistics, parsing and report, on fixed inputs. The benchmark
 itself is a command (`make bench`), not a test: nothing here times anything.
 """
 
+import random
 import statistics
 from http import HTTPStatus
 from pathlib import Path
@@ -14,7 +15,7 @@ from accounts import lanes
 from comparison.models import BenchmarkRun
 from tools import bench, stats
 from tools.bench_http import Measured, WrkResult, parse_wrk
-from tools.bench_micro import AA_REPEAT, FLOOR_STEPS, LANE_PEERS
+from tools.bench_micro import AA_REPEAT, FLOOR_STEPS, LANE_PEERS, paired_rounds
 
 WRK_OUTPUT = """\
 Running 2s test @ http://127.0.0.1:40000/api/ping/
@@ -135,12 +136,26 @@ def _fixed_micro() -> bench.Micro:
     for name in FLOOR_STEPS:
         micro[f"floor:{name}"] = passes(20)
     for peer, _ in LANE_PEERS.values():
-        # Ten percent either way of the lanes' bare steps, pass by pass.
-        micro[f"peer:{peer}"] = [
-            [value * (1.1 if index % 2 else 0.9) for value in values]
-            for index, values in enumerate(passes(60))
-        ]
+        micro[f"peer:{peer}"] = passes(60)
     return micro
+
+
+def _fixed_paired() -> bench.Paired:
+    """
+    Fifteen rounds of the comparisons the paired process makes, as it makes
+    them: the lanes steady against their floors; against their peers ten
+    percent either way, round by round; the A/A within half a percent.
+    """
+    paired: bench.Paired = {}
+    for probed, lane_us in ((False, 60.0), (True, 70.0)):
+        for name, (_numerator, parts) in bench.comparisons(TRIPS, probed=probed).items():
+            if name == bench.AA_KEY:
+                paired[name] = [1.005 if index % 2 else 0.995 for index in range(15)]
+            elif name.endswith("/peer"):
+                paired[name] = [(1.1 if index % 2 else 0.9) for index in range(15)]
+            else:
+                paired[name] = [lane_us / (20.0 * len(parts))] * 15
+    return paired
 
 
 @pytest.fixture
@@ -149,6 +164,7 @@ def report() -> dict:
         options=bench.Options(),
         http=_fixed_http(),
         micro=_fixed_micro(),
+        paired=_fixed_paired(),
         trips=TRIPS,
         render_ms=[50.0, 40.0, 60.0, 45.0, 55.0, 52.0],
         requests_behind=10_000_000,
@@ -187,13 +203,27 @@ def test_auth_step_ratios_divide_by_the_sum_of_the_floor_steps(report) -> None:
     assert rows[lanes.SESSION.name]["bare_peer"]["no_difference"]
     assert rows[lanes.DENYLIST.name]["peer"] is None
     assert report["floors"]["redis_get_us"] == pytest.approx(floor_us * 1e6)
-    # Paired by pass: the drift the lane shares with its floor cancels out.
     assert (denylist["probed_floor"]["low"], denylist["probed_floor"]["high"]) == (
         pytest.approx(70 / 40),
         pytest.approx(70 / 40),
     )
-    assert report["noise"]["in_process"]["aa"]["median"] == pytest.approx(1.0)
-    assert report["noise"]["in_process"]["band"] == pytest.approx(0.0)
+    assert report["noise"]["in_process"]["aa"]["no_difference"]
+    assert report["noise"]["in_process"]["band"] == pytest.approx(0.005)
+
+
+def test_the_paired_process_compares_each_lane_with_its_floor_and_peer_and_itself() -> None:
+    bare = bench.comparisons(TRIPS, probed=False)
+    probed = bench.comparisons(TRIPS, probed=True)
+
+    assert bare["lane:denylist:bare/floor"] == [
+        "lane:denylist:bare",
+        ["floor:jwt_decode", "floor:redis_get"],
+    ]
+    assert bare["lane:session:bare/peer"] == ["lane:session:bare", ["peer:django_cache_session"]]
+    assert bare[bench.AA_KEY] == [AA_REPEAT, ["lane:stateless:bare"]]
+    # Every lane against its floor, three against their peers, and (bare only) the A/A.
+    assert len(bare) == len(lanes.site_lanes()) + len(LANE_PEERS) + 1
+    assert len(probed) == len(lanes.site_lanes()) + len(LANE_PEERS)
 
 
 @pytest.mark.parametrize(
@@ -267,3 +297,32 @@ def test_the_local_redis_server_is_found_so_it_can_share_the_sites_cpu() -> None
 
     assert pid is not None
     assert Path(f"/proc/{pid}/comm").read_text().strip() in {"redis-server", "valkey-server"}
+
+
+def test_paired_rounds_time_a_comparisons_sides_back_to_back_once_per_round() -> None:
+    timeline: list[str] = []
+
+    def costs(name: str, us: float):
+        def timed(loops: int) -> float:
+            timeline.append(name)
+            return loops * us * 1e-6
+
+        return timed
+
+    timed = {
+        "lane": costs("lane", 30),
+        "floor_a": costs("floor_a", 10),
+        "floor_b": costs("floor_b", 5),
+    }
+
+    ratios = paired_rounds(
+        timed,
+        {"lane/floor": ("lane", ["floor_a", "floor_b"])},
+        rounds=4,
+        min_time=0.001,
+        rng=random.Random(1),  # noqa: S311 - an order, not a secret
+    )
+
+    assert ratios == {"lane/floor": [pytest.approx(2.0)] * 4}
+    # After calibrating each, every round times the lane and then its floor's parts.
+    assert timeline[-12:] == ["lane", "floor_a", "floor_b"] * 4
