@@ -182,6 +182,10 @@ def micro_environment(
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_DEBUG": "0",
         "COMPARISON_RECORDING": "0",
+        # The idle-timeout refresh is a write once a minute per session, saved
+        # after the response: the in-process step, which has no response, would
+        # do it on every call. The HTTP rounds keep it.
+        "SESSION_ACTIVITY_RESOLUTION_SECONDS": str(24 * 60 * 60),
         "AUTHBENCH_SESSION_KEY": found.session_key,
         "AUTHBENCH_ACCESS_TOKEN": found.access_token,
         "AUTHBENCH_USER_ID": str(user_id),

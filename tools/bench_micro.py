@@ -178,6 +178,12 @@ def time_step(step: Step, inputs: Inputs, credential: Credential, name: str) -> 
             prepared = prepare(inputs.request(credential))
             if not _accepted(run(prepared), prepared):
                 raise RuntimeError(f"{name}: the step did not accept the benchmark's credential")
+            # The server saves a refreshed session after the response, so the
+            # refresh comes once a minute; here nothing saves it, and every call
+            # would refresh it again (tools.bench sets the resolution to a day).
+            session = getattr(prepared, "session", None)
+            if session is not None and session.modified:
+                raise RuntimeError(f"{name}: the step refreshed the session's idle timeout")
             checked = True
         batch = [prepare(inputs.request(credential)) for _ in range(loops)]
         # A server holds one request, not thousands: keep the collector from
