@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quick",
             action="store_true",
-            help="a quick look: 3 rounds of 1 s, one short in-process pass, 200k seeded requests",
+            help="a quick look: 3 rounds of 1 s, one pyperf pass, 5 paired rounds, 200k requests",
         )
         parser.add_argument("--rounds", type=int, help=f"paired rounds (default {defaults.rounds})")
         parser.add_argument("--seconds", type=int, help=f"per step (default {defaults.seconds})")
@@ -31,8 +31,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--micro-rounds",
             type=int,
-            help=f"alternations of the bare and probed pyperf runs (default "
+            help=f"pyperf passes, each a bare and a probed process, for the µs figures (default "
             f"{defaults.micro_rounds})",
+        )
+        parser.add_argument(
+            "--paired-rounds",
+            type=int,
+            help=f"rounds of each lane timed beside its floor and peer, for the ratios (default "
+            f"{defaults.paired_rounds})",
         )
         parser.add_argument(
             "--dashboard-requests",
@@ -67,6 +73,7 @@ class Command(BaseCommand):
                 "connections",
                 "workers",
                 "micro_rounds",
+                "paired_rounds",
                 "dashboard_requests",
             )
             if options[name] is not None
