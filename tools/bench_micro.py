@@ -326,7 +326,8 @@ def paired_rounds(
 ) -> dict[str, list[float]]:
     """
     Per comparison, one ratio per round. A round times every comparison once,
-    in a shuffled order, the numerator and its parts back to back.
+    in a shuffled order, the numerator and its parts back to back, the
+    numerator first in one round and last in the next.
     """
     names = {name for numerator, parts in comparisons.values() for name in (numerator, *parts)}
     loops = {name: calibrated_loops(timed[name], min_time) for name in sorted(names)}
@@ -335,11 +336,18 @@ def paired_rounds(
         return timed[name](loops[name]) / loops[name]
 
     ratios: dict[str, list[float]] = {name: [] for name in comparisons}
-    for _ in range(rounds):
+    for round_number in range(rounds):
         order = list(comparisons.items())
         rng.shuffle(order)
         for name, (numerator, parts) in order:
-            ratios[name].append(per_call(numerator) / sum(per_call(part) for part in parts))
+            # Which side goes first alternates: the first timing after another
+            # comparison runs on caches that comparison left behind.
+            if round_number % 2:
+                denominator = sum(per_call(part) for part in parts)
+                ratios[name].append(per_call(numerator) / denominator)
+            else:
+                numerator_time = per_call(numerator)
+                ratios[name].append(numerator_time / sum(per_call(part) for part in parts))
     return ratios
 
 

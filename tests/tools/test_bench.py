@@ -324,5 +324,6 @@ def test_paired_rounds_time_a_comparisons_sides_back_to_back_once_per_round() ->
     )
 
     assert ratios == {"lane/floor": [pytest.approx(2.0)] * 4}
-    # After calibrating each, every round times the lane and then its floor's parts.
-    assert timeline[-12:] == ["lane", "floor_a", "floor_b"] * 4
+    # After calibrating each, every round times the lane and its floor's parts
+    # back to back, the lane first and last in turn.
+    assert timeline[-12:] == ["lane", "floor_a", "floor_b", "floor_a", "floor_b", "lane"] * 2

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quick",
             action="store_true",
-            help="a quick look: 3 rounds of 1 s, one pyperf pass, 5 paired rounds, 200k requests",
+            help="a quick look: 3 rounds of 1 s, one pyperf pass, 10 paired rounds, 200k requests",
         )
         parser.add_argument("--rounds", type=int, help=f"paired rounds (default {defaults.rounds})")
         parser.add_argument("--seconds", type=int, help=f"per step (default {defaults.seconds})")
