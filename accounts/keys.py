@@ -502,9 +502,13 @@ def unverified_header(token: str | bytes) -> dict[str, Any]:
     Whatever this lets through, that decode checks in full.
     """
     raw = token.encode() if isinstance(token, str) else token
+    # As PyJWT does first: a token of fewer than three segments is no token.
+    if raw.count(b".") < 2:
+        raise jwt.DecodeError("Not enough segments")
     try:
         header = json.loads(base64url_decode(raw.partition(b".")[0]))
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, RecursionError) as e:
+        # RecursionError: JSON nested deeper than the interpreter recurses, as PyJWT catches it.
         raise jwt.DecodeError("Invalid header") from e
     if not isinstance(header, dict):
         raise jwt.DecodeError("Invalid header string: must be a json object")
@@ -540,7 +544,8 @@ class KeySetTokenBackend(TokenBackend):
             # Perhaps signed by a key another process made since this one last looked.
             keys = key_set(recheck=True)
         # Before the kid: alg none and HMAC with a public key are refused as algorithms.
-        if header.get("alg") not in keys.algorithms:
+        algorithm = header.get("alg")
+        if not isinstance(algorithm, str) or algorithm not in keys.algorithms:
             raise jwt.InvalidAlgorithmError("The specified alg value is not allowed")
         return keys.verifying_key(header.get("kid"), now=timezone.now()).verifier
 

@@ -58,8 +58,8 @@ class AuthCost:
     def server_timing(self) -> str:
         """
         The step's time for every request; its lane, round trips and the
-        credential's size only when it accepted, as the site does: which check
-        a refused credential failed stays on the server (the sample has it).
+        credential's size only when it accepted, as the site does. A refusal's
+        code is in its JSON body, the API's contract; the header adds nothing.
         """
         if self.code:
             return f"auth;dur={self.auth_us / 1000:.3f}"

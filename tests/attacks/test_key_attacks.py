@@ -129,6 +129,41 @@ def test_the_hmac_forger_makes_tokens_the_site_accepts_with_the_real_secret(
     assert api_client.get(reverse("api:stateless-me"), **bearer(token)).status_code == HTTPStatus.OK
 
 
+# ------------------------------------------------------------------ malformed JOSE header
+@pytest.mark.parametrize("lane", LANES)
+def test_malformed_header_is_refused_before_any_key_is_looked_up(api_client, claims, lane) -> None:
+    """
+    The header is read on its own to find the key (``keys.unverified_header``):
+    whatever it holds, a 401 with a code, never a 500, and never a code that a
+    whole token would not get.
+    """
+    site_key = keys.key_set().signing_key
+    body = f"{b64url(claims)}.{b64url(b'signature')}"
+    deep_object = b'{"a":' * 900
+    tokens = {
+        "nested_900_deep": f"{b64url(b'[' * 900)}.{body}",
+        "nested_object_deep": f"{b64url(deep_object)}.{body}",
+        "alg_list": f"{b64url({'alg': [site_algorithm()], 'kid': site_key.kid})}.{body}",
+        "alg_object": f"{b64url({'alg': {}, 'kid': site_key.kid})}.{body}",
+        "alg_number": f"{b64url({'alg': 1, 'kid': site_key.kid})}.{body}",
+        "one_segment_alg_object": b64url({"alg": {}}),
+        "one_segment": b64url({"alg": site_algorithm(), "kid": "unknown"}),
+        "two_segments": f"{b64url({'alg': site_algorithm(), 'kid': 'unknown'})}.{b64url(claims)}",
+        "header_a_list": f"{b64url([1, 2])}.{body}",
+        "header_not_json": f"{b64url(b'not json')}.{body}",
+    }
+
+    found = refusals(api_client, tokens, lane)
+
+    assert found == {
+        name: (
+            HTTPStatus.UNAUTHORIZED,
+            "token_bad_signature" if name.startswith("alg_") else "token_malformed",
+        )
+        for name in tokens
+    }
+
+
 # ------------------------------------------------------------------ kid injection
 @pytest.mark.parametrize("lane", LANES)
 def test_kid_injection_is_refused(api_client, claims, lane) -> None:
