@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -42,8 +43,12 @@ def _source(query: QueryDict) -> str:
 def _viewer_is_staff(request: HttpRequest) -> bool:
     """
     Whether the session's user is staff. When the session store is down nobody
-    is: the figures still show, which is when they are wanted most.
+    is: the figures still show, which is when they are wanted most. Without a
+    session cookie nobody is either, and the session lane is not run: an
+    anonymous look at the figures would otherwise add a refusal to them.
     """
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
     try:
         return bool(request.user.is_staff)
     except SessionStoreUnavailableError:

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.services import user_revoke_access
 from comparison import selectors
+from comparison.models import AuthSample
 from comparison.seed import seed_samples
 from tests.helpers import bearer
 from tools.processes import free_loopback_port
@@ -139,3 +140,25 @@ def test_the_figures_show_while_redis_is_down_and_name_nobody(
     assert data.status_code == HTTPStatus.OK
     assert data.json()["revocations"] is None
     assert selectors.lane_figures()[0].refusals["store_unavailable"].requests == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["comparison:dashboard", "comparison:figures"])
+def test_looking_at_the_figures_without_a_session_adds_nothing_to_them(
+    client: Client, page: str, flush_samples
+) -> None:
+    for _ in range(3):
+        assert client.get(reverse(page)).status_code == HTTPStatus.OK
+    flush_samples()
+
+    assert AuthSample.objects.count() == 0
+
+
+def test_a_signed_in_look_at_the_figures_is_one_accepted_session_request(
+    session_client: Client, flush_samples
+) -> None:
+    session_client.get(reverse("comparison:figures"))
+    flush_samples()
+
+    looked = AuthSample.objects.filter(path=reverse("comparison:figures"))
+    assert list(looked.values_list("lane", "outcome")) == [("session", "accepted")]
