@@ -121,7 +121,7 @@ def latency_histograms(summaries: list, *, width: int) -> dict:
                     y=baseline - height,
                     width=max(bucket_width - 1, 1),
                     height=height,
-                    label=f"{label}: {count} requests",
+                    label=f"{label}: {count} request{'' if count == 1 else 's'}",
                 )
             )
         rows.append(

@@ -152,8 +152,16 @@ class LaneFigures:
 
 
 def instance_names() -> list[str]:
-    """The app instances that have recorded samples, for splitting the figures."""
-    return list(AuthDayRollup.objects.values_list("instance", flat=True).distinct().order_by())
+    """
+    The named app instances that have recorded samples, for splitting the
+    figures. Rows with no name (seeded history, say) count under "all" only.
+    """
+    return list(
+        AuthDayRollup.objects.exclude(instance="")
+        .values_list("instance", flat=True)
+        .distinct()
+        .order_by()
+    )
 
 
 def _where(*, source: str, instance: str | None) -> Q:

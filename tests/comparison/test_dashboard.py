@@ -122,6 +122,20 @@ def test_samples_carry_the_instance_and_the_dashboard_splits_by_it(
     assert set(everything.context["instances"]) == {"app-a", "app-b"}
 
 
+@pytest.mark.django_db
+def test_history_with_no_instance_name_counts_under_all_and_is_no_instance_to_pick(
+    client: Client,
+) -> None:
+    seed_samples(requests=1_000, days=1)
+
+    page = client.get(reverse("comparison:dashboard"))
+    unnamed = client.get(reverse("comparison:dashboard"), {"instance": ""})
+
+    assert page.context["instances"] == []
+    assert sum(figures.requests for figures in page.context["by_lane"].values()) == 1_000
+    assert unnamed.context["instance"] is None
+
+
 def test_the_figures_show_while_redis_is_down_and_name_nobody(
     admin_client: Client, user, settings, flush_samples
 ) -> None:
