@@ -65,6 +65,24 @@ class Row:
     bars: list[Bar]
     points: str
 
+    @property
+    def peak_label(self) -> str:
+        """The top tick, in at most four characters (16k, 2.5M): the axis title sits just left."""
+        return count_label(self.peak)
+
+
+def count_label(count: int) -> str:
+    """A count in at most four characters: 999, 1.0k, 16k, 999k, 1.0M, 10M."""
+    if count < 1_000:
+        return str(count)
+    for size, suffix in ((1_000, "k"), (1_000_000, "M"), (1_000_000_000, "G")):
+        text = f"{count / size:.1f}"
+        if len(text) > 3:
+            text = f"{count / size:.0f}"
+        if len(text) <= 3:
+            return text + suffix
+    return f"{count / 1_000_000_000:.0f}G"
+
 
 def _us_label(us: float) -> str:
     if us >= 1000:

@@ -93,3 +93,22 @@ def test_histogram_bars_are_drawn_to_a_tenth_of_a_unit_with_their_labels_escaped
     assert drawn.count("<rect") == 2
     assert re.findall(r'height="([^"]+)"', drawn) == ["44.0", "11.0"]
     assert "<title>&lt;B&gt;, ≤ 50 µs: 40 requests</title>" in drawn
+
+
+@pytest.mark.parametrize(
+    ("count", "label"),
+    [
+        (0, "0"),
+        (999, "999"),
+        (1_000, "1.0k"),
+        (9_949, "9.9k"),
+        (9_960, "10k"),
+        (999_499, "999k"),
+        (16_000, "16k"),
+        (999_999, "1.0M"),
+        (2_500_000, "2.5M"),
+        (10_071_532, "10M"),
+    ],
+)
+def test_a_top_tick_fits_in_four_characters_beside_the_axis_title(count: int, label: str) -> None:
+    assert charts.count_label(count) == label
