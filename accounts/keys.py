@@ -267,13 +267,14 @@ class KeyRotation:
 
 def longest_token_life() -> timedelta:
     """
-    How long after a key last signs one of its tokens can still be valid:
-    the longer of the two lifetimes (refresh tokens are signed too), plus
-    the leeway verification allows past ``exp``.
+    How long after a rotation one of the old key's tokens can still be
+    valid: the longer of the two lifetimes (refresh tokens are signed too),
+    plus the leeway verification allows past ``exp``, plus the time other
+    processes may go on signing with it before they look at the state file.
     """
     jwt_settings = simplejwt_settings.api_settings
     lifetime = max(jwt_settings.ACCESS_TOKEN_LIFETIME, jwt_settings.REFRESH_TOKEN_LIFETIME)
-    return lifetime + token_backend().get_leeway()
+    return lifetime + token_backend().get_leeway() + timedelta(seconds=STATE_RECHECK_SECONDS)
 
 
 def _rotatable_algorithm() -> str:
