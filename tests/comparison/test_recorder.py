@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from contextlib import closing
 from datetime import UTC, datetime
 from http import HTTPStatus
 
@@ -164,7 +165,8 @@ def test_a_process_that_exits_stores_what_it_holds(redis_server, tmp_path) -> No
     )
 
     assert result.returncode == 0, result.stderr[-2000:]
-    with sqlite3.connect(database) as stored:
+    # closing(): the connection as a context manager only ends the transaction.
+    with closing(sqlite3.connect(database)) as stored:
         rows = stored.execute("SELECT lane, outcome FROM comparison_authsample").fetchall()
     assert rows == [("session", "missing")]
 

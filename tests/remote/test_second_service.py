@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import closing
 from http import HTTPStatus
 
 import jwt
@@ -222,7 +223,8 @@ def stored_remote_samples(site_process, *tokens: str) -> list[tuple]:
     earlier tests may still arrive: a test that names its tokens tells its own apart.
     """
     credentials = {credential_fingerprint(f"Bearer {token}") for token in tokens}
-    with sqlite3.connect(site_process.database) as connection:
+    # closing(): the connection as a context manager only ends the transaction.
+    with closing(sqlite3.connect(site_process.database)) as connection:
         rows = connection.execute(
             "SELECT credential_id, lane, outcome, status, redis_round_trips, db_queries "
             "FROM comparison_authsample WHERE lane LIKE 'remote_%' ORDER BY id"
