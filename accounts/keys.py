@@ -32,6 +32,7 @@ backend signs with ``SIGNING_KEY`` and nothing is published.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -394,12 +395,11 @@ class KeySet:
     keys: dict[str, SiteKey]
     signing_kid: str
     retired: frozenset[str]
-    # The algorithms of the keys, read once: every token's header is checked against them.
-    algorithms: frozenset[str] = field(init=False)
 
-    def __post_init__(self) -> None:
-        algorithms = frozenset(key.algorithm for key in self.keys.values())
-        object.__setattr__(self, "algorithms", algorithms)
+    @functools.cached_property
+    def algorithms(self) -> frozenset[str]:
+        """Worked out once: every token's header is checked against them."""
+        return frozenset(key.algorithm for key in self.keys.values())
 
     @property
     def signing_key(self) -> SiteKey:

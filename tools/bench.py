@@ -171,8 +171,8 @@ def credentials(base: str) -> Credentials:
 
 
 # ------------------------------------------------------------------ in-process timings
-# Per benchmark, pyperf's values (seconds per call) in each pass.
-Micro = dict[str, list[list[float]]]
+# Per benchmark, pyperf's values (seconds per call), from every pass.
+Micro = dict[str, list[float]]
 # Per comparison ("<lane>:<mode>/floor", ".../peer", the A/A), one ratio per paired round.
 Paired = dict[str, list[float]]
 
@@ -236,7 +236,7 @@ def run_micro(
                     stdout=subprocess.DEVNULL,
                 )
                 for benchmark in pyperf.BenchmarkSuite.load(str(output)).get_benchmarks():
-                    values.setdefault(benchmark.get_name(), []).append(list(benchmark.get_values()))
+                    values.setdefault(benchmark.get_name(), []).extend(benchmark.get_values())
     return values
 
 
@@ -488,9 +488,8 @@ def _throughput(http: dict[str, list[Measured]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _micro_us(passes: list[list[float]]) -> float:
-    """The median of every value of every pass, in µs."""
-    return statistics.median(value for values in passes for value in values) * 1e6
+def _micro_us(values: list[float]) -> float:
+    return statistics.median(values) * 1e6
 
 
 def _paired_ratio(paired: Paired, name: str) -> dict[str, Any]:

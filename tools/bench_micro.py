@@ -13,8 +13,9 @@ under the probe), in two ways:
   round, in a shuffled order (``paired_rounds``), each with the loops
   pyperf's way of calibrating gives; one ratio per round. pyperf cannot put
   two benchmarks side by side, and two of its processes differ by more than
-  the effects sought: on the 2-core development machine, the same step timed
-  in two processes differed by up to 50%, in one process by under 10%.
+  the effects sought: on the 2-core development machine, the stateless step
+  against itself gave an A/A band of +-28% across pyperf's processes, and
+  +-1.5% in paired rounds in one process.
 
 The credentials and the scratch database come in the environment
 (``AUTHBENCH_SESSION_KEY``, ``AUTHBENCH_ACCESS_TOKEN``, ``DATABASE_URL``).
