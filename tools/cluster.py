@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -175,9 +176,9 @@ class Cluster:
                 options=("--replicaof", "127.0.0.1", str(primary)),
             ),
         )
-        wait_until(
+        self.wait_for(
+            "redis-replica",
             lambda: Redis(port=replica).info("replication")["master_link_status"] == "up",
-            "the Redis replica",
             errors=(RedisError,),
         )
         for n in range(3):
@@ -192,12 +193,25 @@ class Cluster:
                 f"sentinel parallel-syncs {SERVICE} 1\n"
             )
             self._spawn(name, [binary, str(conf), "--sentinel"])
-        for _, port in self.sentinels:
-            wait_until(
+        for n, (_, port) in enumerate(self.sentinels):
+            # They find each other through hellos every 2 s: about 7 s here when all is well.
+            self.wait_for(
+                f"sentinel-{n}",
                 partial(_sentinel_sees_others, port),
-                "the Sentinels",
                 errors=(RedisError,),
+                timeout=60.0,
             )
+
+    def wait_for(self, name: str, check: Callable[[], object], **kwargs: Any) -> None:
+        """
+        ``wait_until`` for one of our processes: over as soon as it exits, and
+        a failure ends with the last lines of its log, which say why.
+        """
+        try:
+            wait_until(check, name, process=self.processes[name].popen, **kwargs)
+        except RuntimeError as error:
+            log = (self.workdir / f"{name}.log").read_text(errors="replace").splitlines()[-8:]
+            raise RuntimeError("\n".join((f"{error}; the end of {name}.log:", *log))) from None
 
     def _data_dir(self, name: str) -> Path:
         """Each server's own folder inside ours, so none writes into the repository."""

@@ -6,6 +6,7 @@ and the command that serves the site (or the second service) under gunicorn.
 
 from __future__ import annotations
 
+import secrets
 import signal
 import socket
 import subprocess
@@ -18,9 +19,36 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_loopback_port() -> int:
+    """
+    A loopback port nothing is bound to, from below the kernel's ephemeral
+    range. The port is only free when chosen: the server we start binds it a
+    moment later. A port from the ephemeral range (what ``bind(0)`` hands out)
+    can be taken in that moment by any outgoing connection on the machine, and
+    a server that cannot bind exits; a port below the range is only ever taken
+    by a bind that names it.
+    """
+    ceiling = ephemeral_port_floor()
+    floor = max(1024, ceiling - 16384)
+    for _ in range(100 if ceiling > floor else 0):
+        port = floor + secrets.randbelow(ceiling - floor)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    # No room below the range on this machine: take one from it, as bind(0) does.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def ephemeral_port_floor() -> int:
+    """Where the ports the kernel hands to outgoing connections begin (Linux; else its default)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def loopback_listener(port: int = 0) -> socket.socket:

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from tools.processes import free_loopback_port, wait_for_port, wait_until
+from tools.cluster import Cluster
+from tools.processes import ephemeral_port_floor, free_loopback_port, wait_for_port, wait_until
 
 
 def test_waiting_for_a_port_ends_when_something_listens_on_it() -> None:
@@ -28,3 +29,34 @@ def test_waiting_ends_with_the_exit_code_of_a_child_that_has_died() -> None:
 def test_waiting_gives_up_at_the_timeout_and_says_what_it_waited_for() -> None:
     with pytest.raises(RuntimeError, match=r"the answer did not come up within 0\.2s"):
         wait_until(lambda: False, "the answer", timeout=0.2)
+
+
+def test_a_free_port_comes_from_below_the_range_outgoing_connections_take() -> None:
+    port = free_loopback_port()
+
+    assert 1024 <= port < ephemeral_port_floor()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))
+
+
+def test_a_cluster_process_that_dies_while_awaited_ends_the_wait_with_its_log() -> None:
+    cluster = Cluster()
+    try:
+        cluster._spawn(  # the process list is what the wait watches
+            "sentinel-0",
+            [
+                sys.executable,
+                "-c",
+                "print('Could not create server TCP listening socket'); exit(1)",
+            ],
+        )
+
+        with pytest.raises(RuntimeError) as raised:
+            cluster.wait_for("sentinel-0", lambda: False, timeout=10)
+    finally:
+        cluster.stop()
+
+    assert str(raised.value).splitlines() == [
+        "sentinel-0 exited with 1; the end of sentinel-0.log:",
+        "Could not create server TCP listening socket",
+    ]
