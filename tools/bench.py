@@ -48,12 +48,14 @@ from comparison.models import AuthDayRollup
 from comparison.seed import seed_samples
 from tools import stats
 from tools.bench_http import (
+    Blocks,
     Endpoint,
     Measured,
     Server,
     Step,
     interleaved_rounds,
     require_wrk,
+    step_key,
     worker_pids,
 )
 from tools.bench_micro import AA_BENCHMARK, AA_REPEAT, FLOOR_STEPS, LANE_PEERS
@@ -85,12 +87,11 @@ CAPACITY_FORMULA = (
 
 @dataclass(frozen=True)
 class Options:
-    # Many short rounds rather than a few long ones: the two sides of a ratio
-    # then run seconds apart, not a minute, and the interval of the median
-    # narrows (A/A on the development machine: +-9% with 30 x 1 s, +-24%
-    # with 10 x 3 s, the same 30 s of load for each step).
-    rounds: int = 30
-    seconds: int = 1
+    # The two sides of a ratio run in one block, seconds apart (tools.bench_http).
+    # A step lasts as long as the recorder's flush period (COMPARISON_FLUSH_SECONDS),
+    # so that every step on the recording copy holds about one flush, not zero or two.
+    rounds: int = 20
+    seconds: int = 2
     connections: int = 4
     workers: int = 1
     # pyperf passes for the µs figures, each a bare and a probed process.
@@ -135,12 +136,30 @@ def endpoints(headers: dict[Credential, str]) -> dict[str, Endpoint]:
     }
 
 
-def steps_of(names: list[str]) -> list[Step]:
-    """Every endpoint on every copy of the site, and the A/A repeat."""
-    return [
-        *(Step(server, name) for server in SERVER_ENVIRONMENTS for name in names),
-        Step(RECORDING, AA_LANE, copy=2),
+# The block that runs the two lanes whose throughputs one target compares.
+SNAPSHOT_VS_DENYLIST = f"{lanes.SNAPSHOT.name} vs {lanes.DENYLIST.name}"
+
+
+def blocks_of(names: list[str]) -> Blocks:
+    """
+    What runs back to back: each lane on every copy of the site with the ping
+    beside it (its recording on/off, measured/bare and vs-ping ratios), the
+    A/A repeat in its lane's block, the ping on every copy, and the two lanes
+    one target compares.
+    """
+    blocks: Blocks = {
+        name: [
+            *(Step(server, name) for server in SERVER_ENVIRONMENTS),
+            *([] if name == PING else [Step(RECORDING, PING)]),
+            *([Step(RECORDING, AA_LANE, copy=2)] if name == AA_LANE else []),
+        ]
+        for name in names
+    }
+    blocks[SNAPSHOT_VS_DENYLIST] = [
+        Step(RECORDING, lanes.SNAPSHOT.name),
+        Step(RECORDING, lanes.DENYLIST.name),
     ]
+    return blocks
 
 
 @dataclass(frozen=True)
@@ -382,7 +401,7 @@ def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[
         targets = endpoints(found.headers)
         progress("warming every endpoint on every copy")
         interleaved_rounds(
-            steps=steps_of(list(targets)),
+            blocks=blocks_of(list(targets)),
             servers=servers,
             endpoints=targets,
             rounds=1,
@@ -392,7 +411,7 @@ def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[
             progress=lambda line: None,
         )
         http = interleaved_rounds(
-            steps=steps_of(list(targets)),
+            blocks=blocks_of(list(targets)),
             servers=servers,
             endpoints=targets,
             rounds=options.rounds,
@@ -420,7 +439,7 @@ def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[
         ]
     return build_report(
         options=options,
-        http={_step_key(step): runs for step, runs in http.items()},
+        http=http,
         micro=micro,
         paired=paired,
         trips=trips,
@@ -437,11 +456,6 @@ def _timed_get_ms(base: str, path: str) -> float:
     if answer.status != 200:
         raise RuntimeError(f"{path} answered {answer.status}")
     return elapsed
-
-
-def _step_key(step: Step) -> str:
-    """A step as the report names it: ``server/endpoint`` (``#2`` for the A/A repeat)."""
-    return f"{step.server}/{step.endpoint}" + (f"#{step.copy}" if step.copy > 1 else "")
 
 
 # ------------------------------------------------------------------ the report
@@ -462,8 +476,8 @@ def _throughput(http: dict[str, list[Measured]]) -> list[dict[str, Any]]:
     for name in [PING, *(lane.name for lane in lanes.site_lanes())]:
         path = PING_PATH if name == PING else lanes.BY_NAME[name].path
 
-        def at(server: str, name: str = name) -> str:
-            return f"{server}/{name}"
+        def at(server: str, endpoint: str = name, block: str = name) -> str:
+            return step_key(block, Step(server, endpoint))
 
         rows.append(
             {
@@ -660,7 +674,8 @@ def build_report(
 ) -> dict[str, Any]:
     """The whole run as JSON-ready data: what the command prints and the dashboard shows."""
     aa = stats.paired_ratio(
-        _rps(http, f"{RECORDING}/{AA_LANE}#2"), _rps(http, f"{RECORDING}/{AA_LANE}")
+        _rps(http, step_key(AA_LANE, Step(RECORDING, AA_LANE, copy=2))),
+        _rps(http, step_key(AA_LANE, Step(RECORDING, AA_LANE))),
     )
     throughput = _throughput(http)
     micro_aa = stats.median_interval(paired[AA_KEY])
@@ -685,7 +700,9 @@ def build_report(
         "throughput": throughput,
         "pairs": {
             "snapshot_vs_denylist": _paired(
-                http, f"{RECORDING}/{lanes.SNAPSHOT.name}", f"{RECORDING}/{lanes.DENYLIST.name}"
+                http,
+                step_key(SNAPSHOT_VS_DENYLIST, Step(RECORDING, lanes.SNAPSHOT.name)),
+                step_key(SNAPSHOT_VS_DENYLIST, Step(RECORDING, lanes.DENYLIST.name)),
             )
         },
         "floors": {f"{name}_us": _micro_us(micro[f"floor:{name}"]) for name in FLOOR_STEPS},
@@ -708,7 +725,8 @@ def summary(report: dict[str, Any]) -> list[str]:
     options = report["options"]
     lines = [
         "",
-        f"Throughput: wrk, {options['rounds']} paired rounds of {options['seconds']} s per step, "
+        f"Throughput: wrk, {options['rounds']} rounds of {options['seconds']} s per step, "
+        "the steps of a comparison back to back, "
         f"{options['connections']} connections, {options['workers']} gunicorn worker(s) per copy.",
         f"Ratios: {report['methods']['paired']}.",
         f"A/A ({report['noise']['lane']} against itself, same copy, same round): "
@@ -825,8 +843,8 @@ def run_cluster_benchmark(
             for name, endpoint in endpoints(found.headers).items()
             if endpoint.path.startswith("/api/")
         }
-        results = interleaved_rounds(
-            steps=[Step(server, name) for server in servers for name in targets],
+        http = interleaved_rounds(
+            blocks={name: [Step(server, name) for server in servers] for name in targets},
             servers=servers,
             endpoints=targets,
             rounds=rounds,
@@ -837,7 +855,10 @@ def run_cluster_benchmark(
         )
     finally:
         cluster.stop()
-    http = {_step_key(step): runs for step, runs in results.items()}
+
+    def at(server: str, name: str) -> str:
+        return step_key(name, Step(server, name))
+
     return {
         "mode": "cluster",
         "seconds_per_step": seconds,
@@ -848,9 +869,9 @@ def run_cluster_benchmark(
         "lanes": [
             {
                 "lane": name,
-                "rps_one": _median_of(http, f"{ONE}/{name}", "requests_per_second"),
-                "rps_two": _median_of(http, f"{TWO}/{name}", "requests_per_second"),
-                "ratio": _paired(http, f"{TWO}/{name}", f"{ONE}/{name}"),
+                "rps_one": _median_of(http, at(ONE, name), "requests_per_second"),
+                "rps_two": _median_of(http, at(TWO, name), "requests_per_second"),
+                "ratio": _paired(http, at(TWO, name), at(ONE, name)),
             }
             for name in targets
         ],

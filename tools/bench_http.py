@@ -1,12 +1,15 @@
 """
 Throughput under wrk, in paired, shuffled, interleaved rounds.
 
-A *step* is one endpoint on one server for a few seconds. A round runs every
-step once, in an order shuffled afresh each round, so that drift on the
-machine (another process waking up, the CPU clocking down) lands on every
-step alike; a comparison of two steps takes one ratio per round. The A/A
-step runs a lane a second time in each round, at its own place in the
-shuffle: its ratio to the first run is what the noise alone produces.
+A *step* is one endpoint on one server for a few seconds. A *block* is the
+steps that are compared with one another (a lane on each copy of the site,
+and the ping beside it): they run back to back, so that the two sides of a
+ratio are seconds apart and whatever the machine is doing then lands on
+both. A round runs every block once, blocks and the steps within them in an
+order shuffled afresh each round; a comparison takes one ratio per round,
+from inside one block. The A/A step runs a lane a second time in its block,
+at its own place in the shuffle: its ratio to the first run is what the
+noise alone produces, at the distances the other comparisons are made.
 """
 
 from __future__ import annotations
@@ -106,9 +109,17 @@ class Server:
     master_pid: int | None = None
 
 
+Blocks = dict[str, list[Step]]
+
+
+def step_key(block: str, step: Step) -> str:
+    """A step as reports name it: ``block|server/endpoint`` (``#2`` for the A/A repeat)."""
+    return f"{block}|{step.server}/{step.endpoint}" + (f"#{step.copy}" if step.copy > 1 else "")
+
+
 def interleaved_rounds(
     *,
-    steps: list[Step],
+    blocks: Blocks,
     servers: dict[str, Server],
     endpoints: dict[str, Endpoint],
     rounds: int,
@@ -116,40 +127,53 @@ def interleaved_rounds(
     connections: int,
     rng: random.Random,
     progress: Callable[[str], None],
-) -> dict[Step, list[Measured]]:
+) -> dict[str, list[Measured]]:
     """
-    Every step once per round, shuffled; per step and round, the requests per
-    second and the CPU time the server's workers spent per request.
+    Every block once per round, each block's steps back to back, both orders
+    shuffled; per step (``step_key``) and round, the requests per second and
+    the CPU time the server's workers spent per request.
     """
-    results: dict[Step, list[Measured]] = {step: [] for step in steps}
+    results: dict[str, list[Measured]] = {
+        step_key(block, step): [] for block, steps in blocks.items() for step in steps
+    }
     for round_number in range(1, rounds + 1):
-        order = list(steps)
+        order = list(blocks)
         rng.shuffle(order)
-        for step in order:
-            server, endpoint = servers[step.server], endpoints[step.endpoint]
-            workers = worker_pids(server.master_pid) if server.master_pid else []
-            cpu_before = cpu_seconds(workers)
-            result = run_wrk(
-                server.url + endpoint.path,
-                endpoint.header,
-                seconds=seconds,
-                connections=connections,
-            )
-            cpu = cpu_seconds(workers) - cpu_before
-            if result.bad_responses:
-                raise RuntimeError(
-                    f"{step.endpoint} on {step.server}: {result.bad_responses} non-2xx responses"
+        for block in order:
+            steps = list(blocks[block])
+            rng.shuffle(steps)
+            for step in steps:
+                measured = _run_step(
+                    step,
+                    servers[step.server],
+                    endpoints[step.endpoint],
+                    seconds=seconds,
+                    connections=connections,
                 )
-            results[step].append(
-                Measured(
-                    requests_per_second=result.requests_per_second,
-                    latency_p50_ms=result.latency_p50_ms,
-                    cpu_us_per_request=cpu / max(result.requests, 1) * 1e6,
+                results[step_key(block, step)].append(measured)
+                copy = f" (A/A copy {step.copy})" if step.copy > 1 else ""
+                progress(
+                    f"round {round_number}/{rounds}  {step.endpoint:<10} {step.server:<13}"
+                    f"{measured.requests_per_second:8.0f} req/s{copy}"
                 )
-            )
-            copy = f" (A/A copy {step.copy})" if step.copy > 1 else ""
-            progress(
-                f"round {round_number}/{rounds}  {step.endpoint:<10} {step.server:<13}"
-                f"{result.requests_per_second:8.0f} req/s{copy}"
-            )
     return results
+
+
+def _run_step(
+    step: Step, server: Server, endpoint: Endpoint, *, seconds: float, connections: int
+) -> Measured:
+    workers = worker_pids(server.master_pid) if server.master_pid else []
+    cpu_before = cpu_seconds(workers)
+    result = run_wrk(
+        server.url + endpoint.path, endpoint.header, seconds=seconds, connections=connections
+    )
+    cpu = cpu_seconds(workers) - cpu_before
+    if result.bad_responses:
+        raise RuntimeError(
+            f"{step.endpoint} on {step.server}: {result.bad_responses} non-2xx responses"
+        )
+    return Measured(
+        requests_per_second=result.requests_per_second,
+        latency_p50_ms=result.latency_p50_ms,
+        cpu_us_per_request=cpu / max(result.requests, 1) * 1e6,
+    )

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from accounts import lanes
 from comparison.models import BenchmarkRun
-from tools import bench, stats
-from tools.bench_http import Measured, WrkResult, parse_wrk
+from tools import bench, bench_http, stats
+from tools.bench_http import Measured, Server, Step, WrkResult, parse_wrk, step_key
 from tools.bench_micro import AA_REPEAT, FLOOR_STEPS, LANE_PEERS, paired_rounds
 
 WRK_OUTPUT = """\
@@ -93,15 +93,15 @@ def _fixed_http() -> dict[str, list[Measured]]:
     shares = {"ping": 1.0, **{lane.name: 0.5 for lane in lanes.site_lanes()}}
     shares[lanes.SNAPSHOT.name] = 0.6
     http = {}
-    for server in bench.SERVER_ENVIRONMENTS:
-        for name, share in shares.items():
-            http[f"{server}/{name}"] = [
-                Measured(1000 * share * (1 + round_number / 100), 1.0, 400.0)
+    for block, steps in bench.blocks_of(list(shares)).items():
+        for step in steps:
+            http[step_key(block, step)] = [
+                Measured(1000 * shares[step.endpoint] * (1 + round_number / 100), 1.0, 400.0)
                 for round_number in range(10)
             ]
     # The A/A repeat: within 1% of its twin, both ways.
-    twin = http[f"{bench.RECORDING}/{bench.AA_LANE}"]
-    http[f"{bench.RECORDING}/{bench.AA_LANE}#2"] = [
+    twin = http[step_key(bench.AA_LANE, Step(bench.RECORDING, bench.AA_LANE))]
+    http[step_key(bench.AA_LANE, Step(bench.RECORDING, bench.AA_LANE, copy=2))] = [
         Measured(run.requests_per_second * (1.01 if i % 2 else 0.99), 1.0, 400.0)
         for i, run in enumerate(twin)
     ]
@@ -328,3 +328,63 @@ def test_paired_rounds_time_a_comparisons_sides_back_to_back_once_per_round() ->
     # After calibrating each, every round times the lane and its floor's parts
     # back to back, the lane first and last in turn.
     assert timeline[-12:] == ["lane", "floor_a", "floor_b", "floor_a", "floor_b", "lane"] * 2
+
+
+def test_the_steps_of_a_block_run_back_to_back_once_per_round(monkeypatch) -> None:
+    timeline: list[str] = []
+
+    def run_wrk(url: str, header: str, *, seconds: float, connections: int) -> WrkResult:
+        timeline.append(url)
+        return WrkResult(requests_per_second=100.0, latency_p50_ms=1.0, bad_responses=0)
+
+    monkeypatch.setattr(bench_http, "run_wrk", run_wrk)
+    blocks = {
+        "p": [Step("one", "p"), Step("two", "p")],
+        "q": [Step("one", "q"), Step("two", "q"), Step("one", "q", copy=2)],
+    }
+
+    http = bench_http.interleaved_rounds(
+        blocks=blocks,
+        servers={name: Server(name) for name in ("one", "two")},
+        endpoints={name: bench_http.Endpoint(f"/{name}", "") for name in ("p", "q")},
+        rounds=4,
+        seconds=1,
+        connections=1,
+        rng=random.Random(3),  # noqa: S311 - an order, not a secret
+        progress=lambda line: None,
+    )
+
+    assert {key: len(runs) for key, runs in http.items()} == {
+        "p|one/p": 4,
+        "p|two/p": 4,
+        "q|one/q": 4,
+        "q|two/q": 4,
+        "q|one/q#2": 4,
+    }
+    # Each round: one block's steps, then the other's, never mixed.
+    rounds = [timeline[start : start + 5] for start in range(0, 20, 5)]
+    for order in rounds:
+        assert [url[-1] for url in order] in (list("ppqqq"), list("qqqpp"))
+    # Both orders of blocks, and of steps inside them, happen.
+    assert len({tuple(order) for order in rounds}) > 1
+
+
+def test_a_lanes_block_holds_it_on_every_copy_with_the_ping_beside_it() -> None:
+    blocks = bench.blocks_of([bench.PING, lanes.SESSION.name, bench.AA_LANE])
+
+    assert blocks == {
+        bench.PING: [Step(server, bench.PING) for server in bench.SERVER_ENVIRONMENTS],
+        lanes.SESSION.name: [
+            *(Step(server, lanes.SESSION.name) for server in bench.SERVER_ENVIRONMENTS),
+            Step(bench.RECORDING, bench.PING),
+        ],
+        bench.AA_LANE: [
+            *(Step(server, bench.AA_LANE) for server in bench.SERVER_ENVIRONMENTS),
+            Step(bench.RECORDING, bench.PING),
+            Step(bench.RECORDING, bench.AA_LANE, copy=2),
+        ],
+        bench.SNAPSHOT_VS_DENYLIST: [
+            Step(bench.RECORDING, lanes.SNAPSHOT.name),
+            Step(bench.RECORDING, lanes.DENYLIST.name),
+        ],
+    }
