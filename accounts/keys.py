@@ -41,11 +41,12 @@ import secrets
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import jwt
@@ -495,7 +496,7 @@ def key_set(*, recheck: bool = False) -> KeySet:
     return loaded
 
 
-def unverified_header(token: str | bytes) -> dict[str, Any]:
+def unverified_header(token: str | bytes) -> Mapping[str, Any]:
     """
     A token's JOSE header, read to find its key before anything is verified.
     Only the first segment is decoded: PyJWT's ``get_unverified_header``
@@ -506,8 +507,22 @@ def unverified_header(token: str | bytes) -> dict[str, Any]:
     # As PyJWT does first: a token of fewer than three segments is no token.
     if raw.count(b".") < 2:
         raise jwt.DecodeError("Not enough segments")
+    segment = raw.partition(b".")[0]
+    if len(segment) > _HEADER_CACHED_LENGTH:
+        return _parse_header(segment)
+    return _parse_known_header(segment)
+
+
+# Every token a key signs carries the same header segment, so a process sees
+# a handful of them: each is parsed once. The cache is bounded in entries and
+# in length; headers someone invents only push others out, and are parsed as
+# before. A header that is refused raises, and is never cached.
+_HEADER_CACHED_LENGTH = 512
+
+
+def _parse_header(segment: bytes) -> Mapping[str, Any]:
     try:
-        header = json.loads(base64url_decode(raw.partition(b".")[0]))
+        header = json.loads(base64url_decode(segment))
     except (ValueError, TypeError, RecursionError) as e:
         # RecursionError: JSON nested deeper than the interpreter recurses, as PyJWT catches it.
         raise jwt.DecodeError("Invalid header") from e
@@ -516,7 +531,11 @@ def unverified_header(token: str | bytes) -> dict[str, Any]:
     if "kid" in header and not isinstance(header["kid"], str):
         # As PyJWT refuses it: before any key is looked up.
         raise jwt.InvalidTokenError("Key ID header parameter must be a string")
-    return header
+    # Read-only: one parsed header answers every token that carries it.
+    return MappingProxyType(header)
+
+
+_parse_known_header = functools.lru_cache(maxsize=64)(_parse_header)
 
 
 # ------------------------------------------------------------------ signing and verifying

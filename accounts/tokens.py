@@ -27,9 +27,10 @@ import re
 from typing import Any, cast
 
 import jwt
-from django.contrib.auth import get_user_model
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Field, IntegerField, Model
+from django.db.models import Field, IntegerField
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ErrorDetail
 from rest_framework_simplejwt import tokens
@@ -107,9 +108,12 @@ def _is_id(value: object) -> bool:
 
 
 @functools.cache
-def _user_id_field(model: type[Model], name: str) -> Field:
-    """The field a token's user id claim names, looked up once per model and name."""
-    return cast(Field, model._meta.get_field(name))
+def _user_id_field(model_label: str, name: str) -> Field:
+    """
+    The field a token's user id claim names, looked up once per user model and
+    name (``get_user_model()`` on every token was a registry lookup each time).
+    """
+    return cast(Field, apps.get_model(model_label)._meta.get_field(name))
 
 
 def _is_user_id(value: object) -> bool:
@@ -118,7 +122,7 @@ def _is_user_id(value: object) -> bool:
     itself says (an integer within the column's range, a UUID, ...). SimpleJWT
     writes the claim as a string; an integer field also takes an int.
     """
-    field = _user_id_field(get_user_model(), api_settings.USER_ID_FIELD)
+    field = _user_id_field(settings.AUTH_USER_MODEL, api_settings.USER_ID_FIELD)
     if isinstance(value, str):
         if not value.isascii() or len(value) > MAX_ID_LENGTH:
             return False

@@ -26,7 +26,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts import keys
 from accounts.models import User
-from tests.helpers import PASSWORD, bearer
+from tests.helpers import PASSWORD, b64url, bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -342,3 +342,25 @@ def test_the_admin_index_links_to_the_signing_keys(admin_client) -> None:
     assert (
         reverse("admin-signing-keys") in admin_client.get(reverse("admin:index")).content.decode()
     )
+
+
+# ------------------------------------------------------------------ the header read
+def test_a_header_segment_is_parsed_once_and_a_refused_one_every_time() -> None:
+    keys._parse_known_header.cache_clear()
+    site = f"{b64url({'alg': 'EdDSA', 'kid': 'k1', 'typ': 'JWT'})}.e30.c2ln"
+    refused = f"{b64url(b'[1]')}.e30.c2ln"
+    too_long = f"{b64url({'alg': 'EdDSA', 'kid': 'k' * 600})}.e30.c2ln"
+
+    first, second = keys.unverified_header(site), keys.unverified_header(site.encode())
+    for _ in range(2):
+        with pytest.raises(jwt.DecodeError):
+            keys.unverified_header(refused)
+    assert keys.unverified_header(too_long)["kid"] == "k" * 600
+
+    assert first == second == {"alg": "EdDSA", "kid": "k1", "typ": "JWT"}
+    # One parse for the site's header, one try per refusal, none kept for the long one.
+    info = keys._parse_known_header.cache_info()
+    assert (info.hits, info.misses, info.currsize) == (1, 3, 1)
+    # One parsed header answers every token that carries it: nobody may change it.
+    with pytest.raises(TypeError):
+        first["kid"] = "k2"  # type: ignore[index]
