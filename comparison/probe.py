@@ -135,8 +135,14 @@ def _user_id(user: Any) -> int | None:
 
 
 def credential_fingerprint(credential: str) -> str:
-    """A short, one-way id for a credential, so samples can be linked without storing it."""
-    return hashlib.sha256(credential.encode()).hexdigest()[:16] if credential else ""
+    """
+    A short, one-way id for a credential, so samples can be linked without
+    storing it: 8 bytes of BLAKE2b, 16 hex digits. It runs inside every
+    measured auth step; Python's own BLAKE2 costs a fraction of a SHA-256
+    through OpenSSL there. The second service computes the same
+    (``remote.measure``), so that its samples and the site's link up.
+    """
+    return hashlib.blake2b(credential.encode(), digest_size=8).hexdigest() if credential else ""
 
 
 def observe(request: HttpRequest, *, lane: Lane, step: Callable[[], Verdict]) -> Verdict:
