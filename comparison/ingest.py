@@ -40,6 +40,9 @@ INGEST_KEY_HEADER = "X-Comparison-Ingest-Key"
 # How far back a sample may be dated: what a sender that was cut off for a while still holds.
 OLDEST_SAMPLE = timedelta(hours=1)
 NEWEST_SAMPLE = timedelta(seconds=60)
+# An accepted token's expiry: not long before its request, and not years ahead.
+EXPIRY_BEFORE_SAMPLE = timedelta(days=1)
+LATEST_EXPIRY = timedelta(days=366)
 CODE = re.compile(r"[a-z_]{0,40}")
 CREDENTIAL_ID = re.compile(r"[0-9a-f]{0,16}")
 
@@ -54,6 +57,8 @@ class IngestedSample:
     path: str
     status: int
     cost: AuthCost
+    # The accepted token's exp claim (seconds since the epoch); None for a refusal.
+    expiry: float | None = None
 
 
 def _number(sample: dict[str, Any], name: str, *, low: float, high: float) -> float:
@@ -96,10 +101,22 @@ def sample_from_json(sample: Any, *, now: datetime) -> IngestedSample:
     user_id = sample.get("user_id")
     if user_id is not None and (isinstance(user_id, bool) or not isinstance(user_id, int)):
         raise BadBatchError("user_id must be an integer or null")
+    expiry = (
+        _number(
+            sample,
+            "credential_expires_at",
+            low=(at - EXPIRY_BEFORE_SAMPLE).timestamp(),
+            high=(now + LATEST_EXPIRY).timestamp(),
+        )
+        # Older senders leave it out; a refusal has no credential to bound.
+        if sample.get("credential_expires_at") is not None
+        else None
+    )
     return IngestedSample(
         at=at,
         path=path,
         status=int(_number(sample, "status", low=100, high=599)),
+        expiry=expiry if code == "" else None,
         cost=AuthCost(
             lane=lane.name,
             credential_bytes=int(_number(sample, "credential_bytes", low=0, high=65_536)),
@@ -150,7 +167,11 @@ def ingest(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"stored": 0})
     for sample in samples:
         recorder.record_measured(
-            at=sample.at, path=sample.path, status=sample.status, cost=sample.cost
+            at=sample.at,
+            path=sample.path,
+            status=sample.status,
+            cost=sample.cost,
+            expiry=sample.expiry,
         )
     if dropped:
         RecorderDrop.objects.create(samples=dropped, reason="dropped by the second service")

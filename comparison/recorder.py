@@ -204,11 +204,20 @@ class SampleRecorder:
         self._queue_sample(sample)
 
     def record_measured(
-        self, *, at: datetime, path: str, status: int, cost: AuthCost, source: str = Source.LIVE
+        self,
+        *,
+        at: datetime,
+        path: str,
+        status: int,
+        cost: AuthCost,
+        source: str = Source.LIVE,
+        expiry: object = None,
     ) -> None:
         """Queue a sample another process measured (``comparison.ingest``), dated when it was."""
         try:
-            sample = Sample.made(at=at, source=source, path=path, status=status, cost=cost)
+            sample = Sample.made(
+                at=at, source=source, path=path, status=status, cost=cost, expiry=expiry
+            )
         except Exception:
             logger.exception("Could not make a sample of %s", cost.lane)
             self._drop(UNMEASURABLE)

@@ -54,6 +54,9 @@ class AuthCost:
     user_id: int | None = None
     auth_us: float = 0.0
     redis_round_trips: int = 0
+    # The accepted token's exp claim: the longest a revocation can wait on a
+    # lane that trusts the token alone (the site's revocation panel reads it).
+    credential_expires_at: float | None = None
 
     def server_timing(self) -> str:
         """
@@ -140,7 +143,15 @@ def observe(request: HttpRequest, *, lane: str, step: Callable[[], Any]) -> Any:
         cost.code = "not_authenticated"
     else:
         cost.user_id = _int_or_none(user.pk)
+        cost.credential_expires_at = _expiry(user)
     return user
+
+
+def _expiry(user: Any) -> float | None:
+    """The ``exp`` claim of the token the user was built from (SimpleJWT's ``TokenUser``)."""
+    token = getattr(user, "token", None)
+    expiry = token.get("exp") if token is not None else None
+    return expiry if type(expiry) in (int, float) else None
 
 
 # ------------------------------------------------------------------ shipping

@@ -85,6 +85,29 @@ def test_a_batch_is_stored_with_outcomes_mapped_from_the_codes(flush_samples) ->
     assert (first.user_id, first.db_queries, first.credential_bytes) == (7, 0, 350)
 
 
+def test_an_accepted_tokens_expiry_is_stored_so_its_revocation_has_a_bound(
+    flush_samples,
+) -> None:
+    expires = int(time.time()) + 300
+    send(
+        {
+            "samples": [
+                sample(credential_expires_at=expires),
+                sample(credential_expires_at=expires, code="token_revoked", status=401),
+                sample(),
+            ]
+        }
+    )
+    flush_samples()
+
+    stored = [
+        None if row is None else row.timestamp()
+        for row in AuthSample.objects.order_by("pk").values_list("credential_expires_at", flat=True)
+    ]
+    # A refusal has no credential to bound; a sender that leaves it out, none known.
+    assert stored == [expires, None, None]
+
+
 def test_the_senders_dropped_samples_are_counted_not_lost() -> None:
     send({"samples": [], "dropped": 12})
 
@@ -151,6 +174,10 @@ def test_a_batch_larger_than_the_bound_is_refused_whole(settings, flush_samples)
         {"at": time.time() - 2 * 3600},
         {"at": time.time() + 3600},
         {"at": None},
+        {"credential_expires_at": "1900000000"},
+        {"credential_expires_at": float("nan")},
+        {"credential_expires_at": time.time() - 2 * 86400},
+        {"credential_expires_at": time.time() + 400 * 86400},
     ],
     ids=lambda change: next(iter(change)),
 )

@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from contextlib import closing
+from datetime import UTC, datetime
 from http import HTTPStatus
 
 import jwt
@@ -250,6 +251,21 @@ def test_its_requests_are_measured_and_reach_the_sites_dashboard(site_process, r
         ("remote_denylist", "accepted", 200, 1, 0),
         ("remote_stateless", "malformed", 401, 0, 0),
     ]
+    # The accepted token's expiry comes along: a revocation on this lane has a bound.
+    with closing(sqlite3.connect(site_process.database)) as connection:
+        expiries = connection.execute(
+            "SELECT credential_id, credential_expires_at FROM comparison_authsample "
+            "WHERE lane LIKE 'remote_%' AND credential_id IN (?, ?)",
+            [credential_fingerprint(f"Bearer {access}"), credential_fingerprint("Bearer a.b.c")],
+        ).fetchall()
+    exp = jwt.decode(access, options={"verify_signature": False})["exp"]
+    assert {
+        credential: stored and datetime.fromisoformat(stored).replace(tzinfo=UTC).timestamp()
+        for credential, stored in expiries
+    } == {
+        credential_fingerprint(f"Bearer {access}"): exp,
+        credential_fingerprint("Bearer a.b.c"): None,
+    }
     dashboard = http_get(f"{site_process.url}/comparison/")
     assert b"Second service + denylist" in dashboard.body
 
