@@ -32,7 +32,7 @@ from tools.processes import (
     end_process,
     free_loopback_port,
     gunicorn_command,
-    wait_for_port,
+    listening,
     wait_until,
 )
 from tools.redis_server import find_server_binary, server_command
@@ -54,6 +54,12 @@ def _pg_bin(name: str) -> str:
 def _as_postgres(command: list[str]) -> list[str]:
     """PostgreSQL refuses to run as root; run it as Debian's postgres user then."""
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+class _ExitedError(Exception):
+    def __init__(self, name: str, code: int) -> None:
+        super().__init__(name, code)
+        self.name, self.code = name, code
 
 
 @dataclass
@@ -131,7 +137,7 @@ class Cluster:
         data.mkdir()
         if os.geteuid() == 0:
             shutil.chown(data, "postgres", "postgres")
-        self.ports["postgres"] = free_loopback_port()
+        self.ports["postgres"] = self._free_port()
         subprocess.run(  # noqa: S603
             _as_postgres([_pg_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]),
             check=True,
@@ -148,10 +154,9 @@ class Cluster:
         import psycopg  # only needed here, and only installed with the cluster extra
 
         admin = f"postgres://postgres@127.0.0.1:{self.ports['postgres']}/postgres"
-        wait_until(
+        self.wait_for(
+            postgres.name,
             lambda: _can_connect(psycopg, admin),
-            "PostgreSQL",
-            process=postgres.popen,
             errors=(psycopg.OperationalError,),
         )
         with psycopg.connect(admin, autocommit=True) as connection:
@@ -161,7 +166,7 @@ class Cluster:
     def start_redis(self) -> None:
         binary = find_server_binary()
         for role in ("redis-primary", "redis-replica"):
-            self.ports.setdefault(role, free_loopback_port())
+            self.ports.setdefault(role, self._free_port())
         primary, replica = self.ports["redis-primary"], self.ports["redis-replica"]
         self._spawn(
             "redis-primary",
@@ -183,7 +188,7 @@ class Cluster:
         )
         for n in range(3):
             name = f"sentinel-{n}"
-            port = self.ports.setdefault(name, free_loopback_port())
+            port = self.ports.setdefault(name, self._free_port())
             conf = self.workdir / f"{name}.conf"
             conf.write_text(
                 f"port {port}\nbind 127.0.0.1\ndir {self._data_dir(name)}\n"
@@ -204,14 +209,33 @@ class Cluster:
 
     def wait_for(self, name: str, check: Callable[[], object], **kwargs: Any) -> None:
         """
-        ``wait_until`` for one of our processes: over as soon as it exits, and
-        a failure ends with the last lines of its log, which say why.
+        ``wait_until`` for the process ``name``, over as soon as any process of
+        the cluster has exited (a Sentinel waits on the others, a replica on its
+        primary). A failure ends with the last lines of the log of the process
+        that exited, or else of ``name``, which say why.
         """
+
+        def alive_and_checked() -> object:
+            for process in self.processes.values():
+                if (code := process.popen.poll()) is not None:
+                    raise _ExitedError(process.name, code)
+            return check()
+
         try:
-            wait_until(check, name, process=self.processes[name].popen, **kwargs)
+            wait_until(alive_and_checked, name, **kwargs)
+        except _ExitedError as exited:
+            message = f"{exited.name} exited with {exited.code}"
+            raise RuntimeError(self._log_tail(exited.name, message)) from None
         except RuntimeError as error:
-            log = (self.workdir / f"{name}.log").read_text(errors="replace").splitlines()[-8:]
-            raise RuntimeError("\n".join((f"{error}; the end of {name}.log:", *log))) from None
+            raise RuntimeError(self._log_tail(name, str(error))) from None
+
+    def _log_tail(self, name: str, message: str) -> str:
+        log = (self.workdir / f"{name}.log").read_text(errors="replace").splitlines()[-8:]
+        return "\n".join((f"{message}; the end of {name}.log:", *log))
+
+    def _free_port(self) -> int:
+        """A free port, never one this cluster has handed out already (it may not be bound yet)."""
+        return free_loopback_port(exclude=frozenset(self.ports.values()))
 
     def _data_dir(self, name: str) -> Path:
         """Each server's own folder inside ours, so none writes into the repository."""
@@ -238,7 +262,7 @@ class Cluster:
             check=True,
         )
         for instance in self.instances:
-            port = self.ports.setdefault(instance, free_loopback_port())
+            port = self.ports.setdefault(instance, self._free_port())
             self._spawn(
                 instance,
                 gunicorn_command(port=port, workers=1, options=("--timeout", "15")),
@@ -246,7 +270,7 @@ class Cluster:
                 env=self.app_env(instance),
             )
         for instance in self.instances:
-            wait_for_port(self.ports[instance], instance, process=self.processes[instance].popen)
+            self.wait_for(instance, partial(listening, self.ports[instance]))
 
     def start_remote(self) -> None:
         """
@@ -255,8 +279,8 @@ class Cluster:
         It reads revocation markers from the primary it starts with; it does
         not follow a Sentinel failover (the cluster's failover tests leave it be).
         """
-        port = self.ports.setdefault("remote", free_loopback_port())
-        self.ports.setdefault("proxy", free_loopback_port())
+        port = self.ports.setdefault("remote", self._free_port())
+        self.ports.setdefault("proxy", self._free_port())
         env = remote_env(
             site_url=self.url,
             ingest_key=self.ingest_key,
@@ -269,7 +293,7 @@ class Cluster:
             cwd=REPO_ROOT,
             env=env,
         )
-        wait_for_port(port, "the second service", process=remote.popen)
+        self.wait_for(remote.name, partial(listening, port))
 
     def manage(self, *args: str) -> str:
         """Run a management command against the cluster's database and Redis."""
@@ -295,7 +319,7 @@ class Cluster:
 
     def start_proxy(self, name: str = "proxy", instances: tuple[str, ...] | None = None) -> str:
         """nginx round-robin over ``instances`` (all by default); returns its URL."""
-        port = self.ports.setdefault(name, free_loopback_port())
+        port = self.ports.setdefault(name, self._free_port())
         upstreams = "\n".join(
             f"    server 127.0.0.1:{self.ports[name]};" for name in instances or self.instances
         )
@@ -339,7 +363,7 @@ http {{
         )
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         proxy = self._spawn(name, [nginx, "-c", str(conf), "-p", str(self.workdir)])
-        wait_for_port(port, "nginx", process=proxy.popen)
+        self.wait_for(proxy.name, partial(listening, port))
         return f"http://127.0.0.1:{port}"
 
     # ------------------------------------------------------------ all of it

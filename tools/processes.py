@@ -18,19 +18,21 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_loopback_port() -> int:
+def free_loopback_port(*, exclude: frozenset[int] = frozenset()) -> int:
     """
     A loopback port nothing is bound to, from below the kernel's ephemeral
     range. The port is only free when chosen: the server we start binds it a
     moment later. A port from the ephemeral range (what ``bind(0)`` hands out)
     can be taken in that moment by any outgoing connection on the machine, and
     a server that cannot bind exits; a port below the range is only ever taken
-    by a bind that names it.
+    by a bind that names it. ``exclude``: ports handed out but not bound yet.
     """
     ceiling = ephemeral_port_floor()
     floor = max(1024, ceiling - 16384)
     for _ in range(100 if ceiling > floor else 0):
         port = floor + secrets.randbelow(ceiling - floor)
+        if port in exclude:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             try:
                 sock.bind(("127.0.0.1", port))

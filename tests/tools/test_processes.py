@@ -32,11 +32,16 @@ def test_waiting_gives_up_at_the_timeout_and_says_what_it_waited_for() -> None:
 
 
 def test_a_free_port_comes_from_below_the_range_outgoing_connections_take() -> None:
-    port = free_loopback_port()
+    taken = free_loopback_port()
 
-    assert 1024 <= port < ephemeral_port_floor()
+    ports = {free_loopback_port(exclude=frozenset({taken})) for _ in range(50)}
+
+    assert taken not in ports
+    # Where the range starts at 1024 or lower there is no room below it: bind(0)'s choice.
+    if ephemeral_port_floor() > 2048:
+        assert all(1024 <= port < ephemeral_port_floor() for port in ports)
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", port))
+        sock.bind(("127.0.0.1", ports.pop()))
 
 
 def test_a_cluster_process_that_dies_while_awaited_ends_the_wait_with_its_log() -> None:
@@ -59,4 +64,27 @@ def test_a_cluster_process_that_dies_while_awaited_ends_the_wait_with_its_log() 
     assert str(raised.value).splitlines() == [
         "sentinel-0 exited with 1; the end of sentinel-0.log:",
         "Could not create server TCP listening socket",
+    ]
+
+
+def test_a_cluster_wait_ends_when_another_of_its_processes_dies_and_shows_that_log() -> None:
+    cluster = Cluster()
+    try:
+        cluster._spawn(  # the process list is what the wait watches
+            "sentinel-0",
+            [sys.executable, "-c", "import time; print('waiting for the others'); time.sleep(60)"],
+        )
+        cluster._spawn(
+            "sentinel-2",
+            [sys.executable, "-c", "print('Address already in use'); exit(1)"],
+        )
+
+        with pytest.raises(RuntimeError) as raised:
+            cluster.wait_for("sentinel-0", lambda: False, timeout=10)
+    finally:
+        cluster.stop()
+
+    assert str(raised.value).splitlines() == [
+        "sentinel-2 exited with 1; the end of sentinel-2.log:",
+        "Address already in use",
     ]
