@@ -531,7 +531,8 @@ def _parse_header(segment: bytes) -> Mapping[str, Any]:
     if "kid" in header and not isinstance(header["kid"], str):
         # As PyJWT refuses it: before any key is looked up.
         raise jwt.InvalidTokenError("Key ID header parameter must be a string")
-    # Read-only: one parsed header answers every token that carries it.
+    # One parsed header answers every token that carries it: read-only at the
+    # top level, where the key lookup reads alg and kid (nested values are not copied).
     return MappingProxyType(header)
 
 

@@ -361,6 +361,6 @@ def test_a_header_segment_is_parsed_once_and_a_refused_one_every_time() -> None:
     # One parse for the site's header, one try per refusal, none kept for the long one.
     info = keys._parse_known_header.cache_info()
     assert (info.hits, info.misses, info.currsize) == (1, 3, 1)
-    # One parsed header answers every token that carries it: nobody may change it.
+    # One parsed header answers every token that carries it: its alg and kid stay as sent.
     with pytest.raises(TypeError):
         first["kid"] = "k2"  # type: ignore[index]
