@@ -132,7 +132,7 @@ class Options:
 def endpoints(headers: dict[Credential, str]) -> dict[str, Endpoint]:
     """The ping and every lane of the registry, each with the credential it reads."""
     return {
-        PING: Endpoint(PING_PATH, ""),
+        PING: Endpoint(PING_PATH, "", recorded=False),
         **{lane.name: Endpoint(lane.path, headers[lane.credential]) for lane in lanes.site_lanes()},
     }
 
@@ -325,7 +325,9 @@ def _site_copies(database: Path, workers: int) -> Iterator[dict[str, Server]]:
                     environment=environment,
                 )
             )
-            copies[label] = Server(served.url, served.pid)
+            # The recording copy's writer stores a step's samples within its flush period.
+            settle = settings.COMPARISON_FLUSH_SECONDS + 0.3 if label == RECORDING else 0.0
+            copies[label] = Server(served.url, served.pid, settle_seconds=settle)
         yield copies
 
 

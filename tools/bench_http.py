@@ -19,6 +19,7 @@ import random
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,14 +100,23 @@ class Measured:
 class Endpoint:
     path: str
     header: str
+    # Whether its requests are recorded (a lane's are; the ping's are not).
+    recorded: bool = True
 
 
 @dataclass(frozen=True)
 class Server:
-    """A base URL, and the gunicorn master whose workers' CPU time is read (None: not read)."""
+    """
+    A base URL, and the gunicorn master whose workers' CPU time is read (None:
+    not read). ``settle_seconds``: how long the workers go on working for a
+    step after it ends (the recording copy's writer stores the step's last
+    samples within its flush period); a step on this server is followed by that
+    wait, and what the workers spent in it is charged to the step.
+    """
 
     url: str
     master_pid: int | None = None
+    settle_seconds: float = 0.0
 
 
 Blocks = dict[str, list[Step]]
@@ -167,13 +177,23 @@ def _run_step(
     result = run_wrk(
         server.url + endpoint.path, endpoint.header, seconds=seconds, connections=connections
     )
-    cpu = cpu_seconds(workers) - cpu_before
+    cpu_during = cpu_seconds(workers) - cpu_before
     if result.bad_responses:
         raise RuntimeError(
             f"{step.endpoint} on {step.server}: {result.bad_responses} non-2xx responses"
         )
+    # Work the step left behind, done before the next step starts rather than
+    # during it, where it would slow whatever runs next (often the other side
+    # of this step's comparison, on the same CPU).
+    after = 0.0
+    if server.settle_seconds and endpoint.recorded and workers:
+        time.sleep(server.settle_seconds)
+        after = cpu_seconds(workers) - cpu_before - cpu_during
+    requests = max(result.requests, 1)
+    took = result.requests / result.requests_per_second if result.requests_per_second else 0.0
     return Measured(
-        requests_per_second=result.requests_per_second,
+        # The time the step took, plus the workers' time spent on it afterwards.
+        requests_per_second=result.requests / (took + after) if took else 0.0,
         latency_p50_ms=result.latency_p50_ms,
-        cpu_us_per_request=cpu / max(result.requests, 1) * 1e6,
+        cpu_us_per_request=(cpu_during + after) / requests * 1e6,
     )

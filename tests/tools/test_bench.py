@@ -335,7 +335,9 @@ def test_the_steps_of_a_block_run_back_to_back_once_per_round(monkeypatch) -> No
 
     def run_wrk(url: str, header: str, *, seconds: float, connections: int) -> WrkResult:
         timeline.append(url)
-        return WrkResult(requests_per_second=100.0, latency_p50_ms=1.0, bad_responses=0)
+        return WrkResult(
+            requests_per_second=100.0, latency_p50_ms=1.0, bad_responses=0, requests=100
+        )
 
     monkeypatch.setattr(bench_http, "run_wrk", run_wrk)
     blocks = {
@@ -388,3 +390,42 @@ def test_a_lanes_block_holds_it_on_every_copy_with_the_ping_beside_it() -> None:
             Step(bench.RECORDING, lanes.DENYLIST.name),
         ],
     }
+
+
+@pytest.mark.parametrize(
+    ("recorded", "waits", "rps", "cpu_us"),
+    [
+        # 1000 requests in 2 s, then 0.4 s of the writer's work for them: 2.4 s in all.
+        (True, [2.3], 1000 / 2.4, 2000.0),
+        # The ping's requests are not recorded: nothing to wait for.
+        (False, [], 500.0, 1600.0),
+    ],
+)
+def test_what_the_workers_do_for_a_step_after_it_ends_is_charged_to_it(
+    monkeypatch, recorded, waits, rps, cpu_us
+) -> None:
+    # CPU seconds of the workers: before the step, at its end, after the wait.
+    readings = iter([10.0, 11.6, 12.0])
+    monkeypatch.setattr(bench_http, "worker_pids", lambda master: [master + 1])
+    monkeypatch.setattr(bench_http, "cpu_seconds", lambda pids: next(readings))
+    slept: list[float] = []
+    monkeypatch.setattr(bench_http.time, "sleep", slept.append)
+    monkeypatch.setattr(
+        bench_http,
+        "run_wrk",
+        lambda *args, **kwargs: WrkResult(
+            requests_per_second=500.0, latency_p50_ms=1.0, bad_responses=0, requests=1000
+        ),
+    )
+
+    measured = bench_http._run_step(
+        Step(bench.RECORDING, lanes.STATELESS.name),
+        Server("http://127.0.0.1:1", master_pid=1, settle_seconds=2.3),
+        bench_http.Endpoint("/", "", recorded=recorded),
+        seconds=2,
+        connections=4,
+    )
+
+    assert slept == waits
+    assert measured.requests_per_second == pytest.approx(rps)
+    assert measured.cpu_us_per_request == pytest.approx(cpu_us)
