@@ -134,7 +134,7 @@ def _user_id(user: Any) -> int | None:
         return None
 
 
-def credential_fingerprint(credential: str) -> str:
+def credential_fingerprint(credential: bytes) -> str:
     """
     A short, one-way id for a credential, so samples can be linked without
     storing it: 8 bytes of BLAKE2b, 16 hex digits. It runs inside every
@@ -142,7 +142,7 @@ def credential_fingerprint(credential: str) -> str:
     through OpenSSL there. The second service computes the same
     (``remote.measure``), so that its samples and the site's link up.
     """
-    return hashlib.blake2b(credential.encode(), digest_size=8).hexdigest() if credential else ""
+    return hashlib.blake2b(credential, digest_size=8).hexdigest() if credential else ""
 
 
 def observe(request: HttpRequest, *, lane: Lane, step: Callable[[], Verdict]) -> Verdict:
@@ -152,10 +152,10 @@ def observe(request: HttpRequest, *, lane: Lane, step: Callable[[], Verdict]) ->
     receipt and the recorder. A step that raises is recorded with the outcome
     its error's code maps to, and the error goes on.
     """
-    credential = lane.sent_credential(request)
+    credential = lane.sent_credential(request).encode()
     cost = AuthCost(
         lane=lane.name,
-        credential_bytes=len(credential.encode()),
+        credential_bytes=len(credential),
         credential_id=credential_fingerprint(credential),
     )
     request.auth_cost = cost  # type: ignore[attr-defined]

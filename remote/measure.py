@@ -99,9 +99,9 @@ class CountingConnectionPool(ConnectionPool):
         super().__init__(*args, **kwargs)
 
 
-def credential_fingerprint(credential: str) -> str:
+def credential_fingerprint(credential: bytes) -> str:
     """The site's one-way id of a credential, so its samples and ours link up."""
-    return hashlib.blake2b(credential.encode(), digest_size=8).hexdigest() if credential else ""
+    return hashlib.blake2b(credential, digest_size=8).hexdigest() if credential else ""
 
 
 def _refusal_code(exc: BaseException) -> str:
@@ -122,10 +122,10 @@ def _int_or_none(value: object) -> int | None:
 
 def observe(request: HttpRequest, *, lane: str, step: Callable[[], Any]) -> Any:
     """Run one authentication step (it returns the user, or None), timing and counting it."""
-    credential = request.META.get("HTTP_AUTHORIZATION", "")
+    credential = request.META.get("HTTP_AUTHORIZATION", "").encode()
     cost = AuthCost(
         lane=lane,
-        credential_bytes=len(credential.encode()),
+        credential_bytes=len(credential),
         credential_id=credential_fingerprint(credential),
     )
     request.auth_cost = cost  # type: ignore[attr-defined]

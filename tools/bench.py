@@ -317,16 +317,17 @@ def _site_copies(database: Path, workers: int) -> Iterator[dict[str, Server]]:
     with ExitStack() as stack:
         copies = {}
         for label, environment in SERVER_ENVIRONMENTS.items():
+            recording = environment["COMPARISON_RECORDING"] == "1"
             served = stack.enter_context(
                 gunicorn(
                     database=database,
-                    recording=environment["COMPARISON_RECORDING"] == "1",
+                    recording=recording,
                     workers=workers,
                     environment=environment,
                 )
             )
-            # The recording copy's writer stores a step's samples within its flush period.
-            settle = settings.COMPARISON_FLUSH_SECONDS + 0.3 if label == RECORDING else 0.0
+            # A recording copy's writer stores a step's samples within its flush period.
+            settle = settings.COMPARISON_FLUSH_SECONDS + 0.3 if recording else 0.0
             copies[label] = Server(served.url, served.pid, settle_seconds=settle)
         yield copies
 

@@ -345,10 +345,11 @@ def paired_rounds(
             # comparison runs on caches that comparison left behind.
             if round_number % 2:
                 denominator = sum(per_call(part) for part in parts)
-                ratios[name].append(per_call(numerator) / denominator)
+                numerator_time = per_call(numerator)
             else:
                 numerator_time = per_call(numerator)
-                ratios[name].append(numerator_time / sum(per_call(part) for part in parts))
+                denominator = sum(per_call(part) for part in parts)
+            ratios[name].append(numerator_time / denominator)
     return ratios
 
 

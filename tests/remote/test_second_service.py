@@ -223,7 +223,7 @@ def stored_remote_samples(site_process, *tokens: str) -> list[tuple]:
     The site's writer thread stores them on its own schedule, so samples of
     earlier tests may still arrive: a test that names its tokens tells its own apart.
     """
-    credentials = {credential_fingerprint(f"Bearer {token}") for token in tokens}
+    credentials = {credential_fingerprint(f"Bearer {token}".encode()) for token in tokens}
     # closing(): the connection as a context manager only ends the transaction.
     with closing(sqlite3.connect(site_process.database)) as connection:
         rows = connection.execute(
@@ -256,15 +256,18 @@ def test_its_requests_are_measured_and_reach_the_sites_dashboard(site_process, r
         expiries = connection.execute(
             "SELECT credential_id, credential_expires_at FROM comparison_authsample "
             "WHERE lane LIKE 'remote_%' AND credential_id IN (?, ?)",
-            [credential_fingerprint(f"Bearer {access}"), credential_fingerprint("Bearer a.b.c")],
+            [
+                credential_fingerprint(f"Bearer {access}".encode()),
+                credential_fingerprint(b"Bearer a.b.c"),
+            ],
         ).fetchall()
     exp = jwt.decode(access, options={"verify_signature": False})["exp"]
     assert {
         credential: stored and datetime.fromisoformat(stored).replace(tzinfo=UTC).timestamp()
         for credential, stored in expiries
     } == {
-        credential_fingerprint(f"Bearer {access}"): exp,
-        credential_fingerprint("Bearer a.b.c"): None,
+        credential_fingerprint(f"Bearer {access}".encode()): exp,
+        credential_fingerprint(b"Bearer a.b.c"): None,
     }
     dashboard = http_get(f"{site_process.url}/comparison/")
     assert b"Second service + denylist" in dashboard.body
