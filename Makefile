@@ -87,7 +87,6 @@ cluster-stop:
 
 ## Every lane's throughput, auth-step cost and capacity, with intervals and an A/A band (QUICK=1: a short look).
 bench: $(STAMP)
-	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python -m tools.redis_server $(BIN)/python manage.py authbench $(if $(QUICK),--quick)
 

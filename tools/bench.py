@@ -7,8 +7,10 @@ noise of the run measured alongside.
    database and the configured Redis: ``recording`` (as shipped),
    ``not recording`` (``COMPARISON_RECORDING=0``) and ``bare``
    (``COMPARISON_MEASURE=0``: no probe, no middleware, no counting pool).
-   wrk drives the no-auth ping and every lane on each copy in paired,
-   shuffled, interleaved rounds (``tools.bench_http``), plus an A/A repeat.
+   The no-auth ping and every lane on each copy, in paired, shuffled,
+   interleaved rounds (``tools.bench_http``), the sides of each comparison
+   taking turns a few milliseconds apart (``tools.bench_mix``), plus an A/A
+   repeat.
 2. In the same run, pyperf times each lane's auth step warm and in-process,
    bare and probed, next to its floor and its stock peer (``tools.bench_micro``).
 3. From the CPU time per request and the store round trips per request, the
@@ -54,9 +56,11 @@ from tools.bench_http import (
     Server,
     Step,
     interleaved_rounds,
+    mixed_steps,
     require_wrk,
     step_key,
     worker_pids,
+    wrk_steps,
 )
 from tools.bench_micro import AA_BENCHMARK, AA_REPEAT, FLOOR_STEPS, LANE_PEERS
 from tools.cluster import Cluster
@@ -85,15 +89,26 @@ CAPACITY_FORMULA = (
 )
 
 
+# A mix's runs (tools.bench_mix). The session lane over the ping on one copy,
+# 10 rounds: mixes of single requests read 0.487 and runs of 16 (their first
+# answer left out) 0.453, against 0.410 under wrk, each endpoint alone, in the
+# same script; runs of 32, their first 8 left out, read 0.431 against wrk's
+# 0.439 in a second script. A worker that has just
+# served another endpoint serves the first few of a new one slower, so short
+# runs measure a mixed load, not each endpoint's own throughput.
+RUN, WARM = 32, 8
+
+
 @dataclass(frozen=True)
 class Options:
-    # The two sides of a ratio run in one block, seconds apart (tools.bench_http).
-    # Steps of 2 s average over more of the recording copy's flushes (every 2 s
-    # or 1000 samples) than steps of 1 s: back to back, the stateless lane
-    # against itself gave [0.981-1.037] over 30 x 1 s, [0.980-1.014] over 30 x 2 s.
+    # The steps of a block run as one mix (tools.bench_mix), ``seconds`` per
+    # step, their requests in runs of ``run``, the first ``warm`` answers of
+    # each run left out.
     rounds: int = 20
     seconds: int = 2
     connections: int = 4
+    run: int = RUN
+    warm: int = WARM
     workers: int = 1
     # pyperf passes for the µs figures, each a bare and a probed process.
     micro_rounds: int = 3
@@ -106,9 +121,9 @@ class Options:
     dashboard_requests: int = 10_000_000
     renders: int = 15
     quick: bool = False
-    # Keep the server side (gunicorn, Redis, pyperf) on one CPU and the load
-    # (wrk, this process) on another, rather than wherever the scheduler puts
-    # them from one moment to the next.
+    # Keep the site (gunicorn, pyperf) on one CPU and the load (this process)
+    # and Redis on another, rather than wherever the scheduler puts them from
+    # one moment to the next.
     pin: bool = True
 
     @classmethod
@@ -143,7 +158,7 @@ SNAPSHOT_VS_DENYLIST = f"{lanes.SNAPSHOT.name} vs {lanes.DENYLIST.name}"
 
 def blocks_of(names: list[str]) -> Blocks:
     """
-    What runs back to back: each lane on every copy of the site with the ping
+    What runs as one mix: each lane on every copy of the site with the ping
     beside it (its recording on/off, measured/bare and vs-ping ratios), the
     A/A repeat in its lane's block, the ping on every copy, and the two lanes
     one target compares.
@@ -352,7 +367,7 @@ def round_trips_per_request(*, using: str) -> dict[str, dict[str, float]]:
 
 
 # Where pinning puts things: the site (and the in-process timings) on one CPU;
-# wrk, this process and Redis on the other, so that a store round trip always
+# this process (the load) and Redis on the other, so that a store round trip always
 # crosses to another CPU, as it would to another host, and never waits for
 # the site's own CPU to be free.
 SERVER_CPU, LOAD_CPU = 0, 1
@@ -378,7 +393,6 @@ def pin_processes(pids: list[int], cpu: int) -> None:
 
 
 def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[str, Any]:
-    require_wrk()
     rng = random.Random(7)  # noqa: S311 - a reproducible order, not a secret
     started = time.monotonic()
     pin = options.pin and pinnable()
@@ -389,8 +403,8 @@ def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[
         )
         servers = stack.enter_context(_site_copies(database, options.workers))
         if pin:
-            # wrk inherits this process's CPU; gunicorn respawns its workers
-            # from the master, which keeps the site's.
+            # This process sends the requests; gunicorn respawns its workers
+            # from the master, which keeps the site's CPU.
             for pid in [0, *([store] if (store := redis_pid()) else [])]:
                 stack.callback(os.sched_setaffinity, pid, os.sched_getaffinity(pid))
                 pin_processes([pid], LOAD_CPU)
@@ -399,28 +413,36 @@ def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[
                     pin_processes([server.master_pid, *worker_pids(server.master_pid)], SERVER_CPU)
             progress(
                 f"pinned: the site copies and the in-process timings to CPU {SERVER_CPU}; "
-                f"wrk{' and Redis' if store else ''} to CPU {LOAD_CPU}"
+                f"the load{' and Redis' if store else ''} to CPU {LOAD_CPU}"
             )
         found = credentials(servers[RECORDING].url)
         targets = endpoints(found.headers)
         progress("warming every endpoint on every copy")
         interleaved_rounds(
             blocks=blocks_of(list(targets)),
-            servers=servers,
-            endpoints=targets,
             rounds=1,
-            seconds=1,
-            connections=options.connections,
+            run_block=mixed_steps(
+                servers=servers,
+                endpoints=targets,
+                seconds=1,
+                connections=options.connections,
+                run=options.run,
+                warm=options.warm,
+            ),
             rng=rng,
             progress=lambda line: None,
         )
         http = interleaved_rounds(
             blocks=blocks_of(list(targets)),
-            servers=servers,
-            endpoints=targets,
             rounds=options.rounds,
-            seconds=options.seconds,
-            connections=options.connections,
+            run_block=mixed_steps(
+                servers=servers,
+                endpoints=targets,
+                seconds=options.seconds,
+                connections=options.connections,
+                run=options.run,
+                warm=options.warm,
+            ),
             rng=rng,
             progress=progress,
         )
@@ -491,9 +513,11 @@ def _throughput(http: dict[str, list[Measured]]) -> list[dict[str, Any]]:
                     server: _median_of(http, at(server), "requests_per_second")
                     for server in SERVER_ENVIRONMENTS
                 },
+                # The recording copy serves the ping in the same mix: its
+                # workers' time cannot be split between the two.
                 "cpu_us_per_request": {
                     server: _median_of(http, at(server), "cpu_us_per_request")
-                    for server in SERVER_ENVIRONMENTS
+                    for server in (NOT_RECORDING, BARE)
                 },
                 "latency_p50_ms": _median_of(http, at(RECORDING), "latency_p50_ms"),
                 "vs_ping": None
@@ -729,21 +753,23 @@ def summary(report: dict[str, Any]) -> list[str]:
     options = report["options"]
     lines = [
         "",
-        f"Throughput: wrk, {options['rounds']} rounds of {options['seconds']} s per step, "
-        "the steps of a comparison back to back, "
-        f"{options['connections']} connections, {options['workers']} gunicorn worker(s) per copy.",
+        f"Throughput: {options['rounds']} rounds of {options['seconds']} s per step, "
+        f"the steps of a comparison taking turns in runs of {options['run']} requests "
+        f"(the first {options['warm']} answers of each left out), "
+        f"{options['connections']} requests in flight, "
+        f"{options['workers']} gunicorn worker(s) per copy.",
         f"Ratios: {report['methods']['paired']}.",
         f"A/A ({report['noise']['lane']} against itself, same copy, same round): "
         f"{ratio(report['noise']['aa'])}: noise band +-{report['noise']['band'] * 100:.1f}%.",
         "",
         f"{'lane':<10} {'req/s':>6}  {'vs ping':<22} {'recording on/off':<28} "
-        f"{'measured / bare':<28} {'CPU µs/req':>10}",
+        f"{'measured / bare':<28} {'CPU µs/req, bare':>16}",
     ]
     for row in report["throughput"]:
         lines.append(
             f"{row['lane']:<10} {row['rps'][RECORDING]:>6.0f}  {ratio(row['vs_ping']):<22} "
             f"{ratio(row['recording_on_off']):<28} {ratio(row['measured_bare']):<28} "
-            f"{row['cpu_us_per_request'][RECORDING]:>10.0f}"
+            f"{row['cpu_us_per_request'][BARE]:>16.0f}"
         )
     lines.append(
         f"{lanes.SNAPSHOT.name} / {lanes.DENYLIST.name} throughput: "
@@ -847,13 +873,14 @@ def run_cluster_benchmark(
             for name, endpoint in endpoints(found.headers).items()
             if endpoint.path.startswith("/api/")
         }
+        # wrk, a step at a time: the two instances serve at once, so one
+        # worker's time between answers (a mix) does not say what each costs.
         http = interleaved_rounds(
             blocks={name: [Step(server, name) for server in servers] for name in targets},
-            servers=servers,
-            endpoints=targets,
             rounds=rounds,
-            seconds=seconds,
-            connections=connections,
+            run_block=wrk_steps(
+                servers=servers, endpoints=targets, seconds=seconds, connections=connections
+            ),
             rng=rng,
             progress=progress,
         )

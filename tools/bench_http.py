@@ -1,15 +1,18 @@
 """
-Throughput under wrk, in paired, shuffled, interleaved rounds.
+Throughput in paired, shuffled, interleaved rounds.
 
-A *step* is one endpoint on one server for a few seconds. A *block* is the
-steps that are compared with one another (a lane on each copy of the site,
-and the ping beside it): they run back to back, so that the two sides of a
-ratio are seconds apart and whatever the machine is doing then lands on
-both. A round runs every block once, blocks and the steps within them in an
-order shuffled afresh each round; a comparison takes one ratio per round,
-from inside one block. The A/A step runs a lane a second time in its block,
-at its own place in the shuffle: its ratio to the first run is what the
-noise alone produces, at the distances the other comparisons are made.
+A *step* is one endpoint on one server. A *block* is the steps that are
+compared with one another (a lane on each copy of the site, and the ping
+beside it). A round runs every block once, blocks and the steps within them
+in an order shuffled afresh each round; a comparison takes one ratio per
+round, from inside one block. The A/A step runs a lane a second time in its
+block: its ratio to the first is what the noise alone produces, measured the
+way the other comparisons are.
+
+How a block runs: ``mixed_steps``, its steps taking turns in runs of a few
+dozen requests (``tools.bench_mix``), for the site's copies; ``wrk_steps``,
+one step after another under wrk, for the cluster, whose instances serve at
+once.
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ import re
 import shutil
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from tools import bench_mix
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -93,7 +99,9 @@ class Step:
 class Measured:
     requests_per_second: float
     latency_p50_ms: float
-    cpu_us_per_request: float
+    # None where not read: the step shared its server's workers with another
+    # step, or the server's workers are not known (no master pid).
+    cpu_us_per_request: float | None
 
 
 @dataclass(frozen=True)
@@ -108,10 +116,11 @@ class Endpoint:
 class Server:
     """
     A base URL, and the gunicorn master whose workers' CPU time is read (None:
-    not read). ``settle_seconds``: how long the workers go on working for a
-    step after it ends (the recording copy's writer stores the step's last
-    samples within its flush period); a step on this server is followed by that
-    wait, and what the workers spent in it is charged to the step.
+    not read). ``settle_seconds``: how long the workers go on working after a
+    step or a mix ends (the recording copy's writer stores the last samples
+    within its flush period). The run waits that long before the next step or
+    mix, and charges what the workers did meanwhile to the steps whose
+    requests made it.
     """
 
     url: str
@@ -127,21 +136,21 @@ def step_key(block: str, step: Step) -> str:
     return f"{block}|{step.server}/{step.endpoint}" + (f"#{step.copy}" if step.copy > 1 else "")
 
 
+# Runs a block's steps (in the order given), one measurement per step.
+BlockRunner = Callable[[list[Step]], list[Measured]]
+
+
 def interleaved_rounds(
     *,
     blocks: Blocks,
-    servers: dict[str, Server],
-    endpoints: dict[str, Endpoint],
     rounds: int,
-    seconds: float,
-    connections: int,
+    run_block: BlockRunner,
     rng: random.Random,
     progress: Callable[[str], None],
 ) -> dict[str, list[Measured]]:
     """
-    Every block once per round, each block's steps back to back, both orders
-    shuffled; per step (``step_key``) and round, the requests per second and
-    the CPU time the server's workers spent per request.
+    Every block once per round, blocks and the steps within them in an order
+    shuffled afresh each round; per step (``step_key``), one measurement per round.
     """
     results: dict[str, list[Measured]] = {
         step_key(block, step): [] for block, steps in blocks.items() for step in steps
@@ -152,14 +161,7 @@ def interleaved_rounds(
         for block in order:
             steps = list(blocks[block])
             rng.shuffle(steps)
-            for step in steps:
-                measured = _run_step(
-                    step,
-                    servers[step.server],
-                    endpoints[step.endpoint],
-                    seconds=seconds,
-                    connections=connections,
-                )
+            for step, measured in zip(steps, run_block(steps), strict=True):
                 results[step_key(block, step)].append(measured)
                 copy = f" (A/A copy {step.copy})" if step.copy > 1 else ""
                 progress(
@@ -167,6 +169,140 @@ def interleaved_rounds(
                     f"{measured.requests_per_second:8.0f} req/s{copy}"
                 )
     return results
+
+
+def wrk_steps(
+    *,
+    servers: dict[str, Server],
+    endpoints: dict[str, Endpoint],
+    seconds: float,
+    connections: int,
+) -> BlockRunner:
+    """A block's steps one after another, each under wrk for ``seconds``."""
+
+    def run_block(steps: list[Step]) -> list[Measured]:
+        return [
+            _run_step(
+                step,
+                servers[step.server],
+                endpoints[step.endpoint],
+                seconds=seconds,
+                connections=connections,
+            )
+            for step in steps
+        ]
+
+    return run_block
+
+
+def mixed_steps(
+    *,
+    servers: dict[str, Server],
+    endpoints: dict[str, Endpoint],
+    seconds: float,
+    connections: int,
+    run: int,
+    warm: int,
+) -> BlockRunner:
+    """
+    A block's steps as one mix (``tools.bench_mix``), ``seconds`` per step:
+    their requests in runs of ``run``, the first ``warm`` answers of each run
+    left out. A step's CPU time per request is read only where it is its
+    server's one step in the block: all its requests, the runs' first answers
+    included, over the worker's CPU time through the mix and its settle.
+    The writer's work is taken back from the steps as if it had shared their
+    CPU, which pinning ensures (``tools.bench``).
+    """
+    if not run > warm >= 1 or connections < 1 or seconds <= 0:
+        raise ValueError(
+            f"a mix needs runs longer than the answers left out of each (run {run}, "
+            f"warm {warm}, at least 1), a connection and a duration"
+        )
+
+    def run_block(steps: list[Step]) -> list[Measured]:
+        used = {step.server: servers[step.server] for step in steps}
+        workers = {
+            name: worker_pids(server.master_pid) if server.master_pid else []
+            for name, server in used.items()
+        }
+        total_before = {name: bench_mix.cpu_seconds(pids) for name, pids in workers.items()}
+        background_before = _background(workers)
+        completions = bench_mix.run_mix(
+            [
+                bench_mix.Side.get(
+                    used[step.server].url,
+                    endpoints[step.endpoint].path,
+                    endpoints[step.endpoint].header,
+                )
+                for step in steps
+            ],
+            seconds=seconds * len(steps),
+            connections=connections,
+            run=run,
+        )
+        background_during = _background(workers)
+        # The server whose writer stores a step's samples (None: nothing stored).
+        owners = [
+            step.server
+            if endpoints[step.endpoint].recorded and used[step.server].settle_seconds
+            else None
+            for step in steps
+        ]
+        # What the workers still do for the block once it has ended (the
+        # recording copy's writer storing the last samples) is done before the
+        # next block starts, not during it, and is charged to this one.
+        settle = max((used[owner].settle_seconds for owner in owners if owner), default=0.0)
+        time.sleep(settle)
+        background_after = _background(workers)
+        total_after = {name: bench_mix.cpu_seconds(pids) for name, pids in workers.items()}
+
+        refused = Counter(steps[c.side] for c in completions if not 200 <= c.status < 400)
+        if refused:
+            step, count = refused.most_common(1)[0]
+            raise RuntimeError(f"{step.endpoint} on {step.server}: {count} non-2xx responses")
+        sent = Counter(c.side for c in completions)
+        figures = bench_mix.busy_time(completions, len(steps), warm=warm)
+        for step, figure in zip(steps, figures, strict=True):
+            if not figure.requests:
+                raise RuntimeError(
+                    f"{step.endpoint} on {step.server}: no answer past the first {warm} of a "
+                    f"run; the mix was too short (--seconds)"
+                )
+        charged = bench_mix.charge_background(
+            [figure.seconds for figure in figures],
+            [figure.requests for figure in figures],
+            owners,
+            elapsed=(completions[-1].done_ns - completions[0].done_ns) / 1e9,
+            sent={
+                name: sum(sent[i] for i, owner in enumerate(owners) if owner == name)
+                for name in used
+            },
+            during={n: background_during[n] - background_before[n] for n in used},
+            after={n: background_after[n] - background_during[n] for n in used},
+        )
+        alone = Counter(step.server for step in steps)
+        return [
+            Measured(
+                requests_per_second=figure.requests / seconds_charged,
+                latency_p50_ms=figure.latency_p50_ms,
+                cpu_us_per_request=(total_after[step.server] - total_before[step.server])
+                / sent[index]
+                * 1e6
+                if alone[step.server] == 1 and workers[step.server]
+                else None,
+            )
+            for index, (step, figure, seconds_charged) in enumerate(
+                zip(steps, figures, charged, strict=True)
+            )
+        ]
+
+    return run_block
+
+
+def _background(workers: dict[str, list[int]]) -> dict[str, float]:
+    return {
+        name: bench_mix.cpu_seconds(pids, background_only=True) for name, pids in workers.items()
+    }
 
 
 def _run_step(

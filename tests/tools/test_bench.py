@@ -95,14 +95,17 @@ def _fixed_http() -> dict[str, list[Measured]]:
     http = {}
     for block, steps in bench.blocks_of(list(shares)).items():
         for step in steps:
+            # The recording copy serves the ping in the lane's own mix: no CPU
+            # time of its own (tools.bench_http.mixed_steps).
+            cpu_us = None if step.server == bench.RECORDING else 400.0
             http[step_key(block, step)] = [
-                Measured(1000 * shares[step.endpoint] * (1 + round_number / 100), 1.0, 400.0)
+                Measured(1000 * shares[step.endpoint] * (1 + round_number / 100), 1.0, cpu_us)
                 for round_number in range(10)
             ]
     # The A/A repeat: within 1% of its twin, both ways.
     twin = http[step_key(bench.AA_LANE, Step(bench.RECORDING, bench.AA_LANE))]
     http[step_key(bench.AA_LANE, Step(bench.RECORDING, bench.AA_LANE, copy=2))] = [
-        Measured(run.requests_per_second * (1.01 if i % 2 else 0.99), 1.0, 400.0)
+        Measured(run.requests_per_second * (1.01 if i % 2 else 0.99), 1.0, None)
         for i, run in enumerate(twin)
     ]
     return http
@@ -282,6 +285,8 @@ def test_the_dashboard_shows_the_last_report_with_its_intervals(client, report) 
     assert "no difference" in body
     assert '0.500 <span class="muted">[0.500\N{EN DASH}0.500]</span>' in body
     assert "Cores at 10000/s" in body
+    assert "CPU µs per request, bare copy" in body
+    assert "taking turns in runs of 32 requests (the first 8 of each left out; 4 in flight" in body
 
 
 @pytest.mark.django_db
@@ -330,16 +335,17 @@ def test_paired_rounds_time_a_comparisons_sides_back_to_back_once_per_round() ->
     assert timeline[-12:] == ["lane", "floor_a", "floor_b", "floor_a", "floor_b", "lane"] * 2
 
 
-def test_the_steps_of_a_block_run_back_to_back_once_per_round(monkeypatch) -> None:
-    timeline: list[str] = []
+def test_the_steps_of_a_block_run_together_once_per_round() -> None:
+    timeline: list[list[Step]] = []
 
-    def run_wrk(url: str, header: str, *, seconds: float, connections: int) -> WrkResult:
-        timeline.append(url)
-        return WrkResult(
-            requests_per_second=100.0, latency_p50_ms=1.0, bad_responses=0, requests=100
-        )
+    def run_block(steps: list[Step]) -> list[Measured]:
+        timeline.append(steps)
+        # Each step's figure says which step it is: 10 x its copy + 1 on "one", 2 on "two".
+        return [
+            Measured(10.0 * step.copy + {"one": 1, "two": 2}[step.server], 1.0, None)
+            for step in steps
+        ]
 
-    monkeypatch.setattr(bench_http, "run_wrk", run_wrk)
     blocks = {
         "p": [Step("one", "p"), Step("two", "p")],
         "q": [Step("one", "q"), Step("two", "q"), Step("one", "q", copy=2)],
@@ -347,28 +353,28 @@ def test_the_steps_of_a_block_run_back_to_back_once_per_round(monkeypatch) -> No
 
     http = bench_http.interleaved_rounds(
         blocks=blocks,
-        servers={name: Server(name) for name in ("one", "two")},
-        endpoints={name: bench_http.Endpoint(f"/{name}", "") for name in ("p", "q")},
         rounds=4,
-        seconds=1,
-        connections=1,
+        run_block=run_block,
         rng=random.Random(3),  # noqa: S311 - an order, not a secret
         progress=lambda line: None,
     )
 
-    assert {key: len(runs) for key, runs in http.items()} == {
-        "p|one/p": 4,
-        "p|two/p": 4,
-        "q|one/q": 4,
-        "q|two/q": 4,
-        "q|one/q#2": 4,
+    # Every step's figure is filed under that step, whatever order it ran in.
+    assert {key: [m.requests_per_second for m in runs] for key, runs in http.items()} == {
+        "p|one/p": [11.0] * 4,
+        "p|two/p": [12.0] * 4,
+        "q|one/q": [11.0] * 4,
+        "q|two/q": [12.0] * 4,
+        "q|one/q#2": [21.0] * 4,
     }
-    # Each round: one block's steps, then the other's, never mixed.
-    rounds = [timeline[start : start + 5] for start in range(0, 20, 5)]
-    for order in rounds:
-        assert [url[-1] for url in order] in (list("ppqqq"), list("qqqpp"))
+    # Each round runs each block once, its steps together, never mixed with another's.
+    assert len(timeline) == 8
+    for steps in timeline:
+        assert {step.endpoint for step in steps} in ({"p"}, {"q"})
     # Both orders of blocks, and of steps inside them, happen.
-    assert len({tuple(order) for order in rounds}) > 1
+    block_orders = {(timeline[i][0].endpoint, timeline[i + 1][0].endpoint) for i in (0, 2, 4, 6)}
+    assert len(block_orders) > 1
+    assert len({tuple(steps) for steps in timeline if steps[0].endpoint == "q"}) > 1
 
 
 def test_a_lanes_block_holds_it_on_every_copy_with_the_ping_beside_it() -> None:

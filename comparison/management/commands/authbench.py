@@ -12,8 +12,9 @@ from tools.stats import format_ratio
 
 class Command(BaseCommand):
     help = (
-        "Benchmark every lane: throughput under wrk in paired, interleaved rounds with an A/A "
-        "noise band; warm auth-step cost against its floor and its stock peer (pyperf); "
+        "Benchmark every lane: throughput in paired, interleaved rounds, the sides of each "
+        "comparison taking turns in short runs of requests, with an A/A noise band; warm "
+        "auth-step cost against its floor and its stock peer (pyperf); "
         "capacity; dashboard render time. Prints medians with 95% intervals, stores the report."
     )
 
@@ -50,8 +51,8 @@ class Command(BaseCommand):
             "--no-pin",
             dest="pin",
             action="store_false",
-            help="leave processes wherever the scheduler puts them (default: the site, Redis "
-            "and pyperf on CPU 0, wrk on CPU 1)",
+            help="leave processes wherever the scheduler puts them (default: the site and "
+            "pyperf on CPU 0, the load and Redis on CPU 1)",
         )
         parser.add_argument(
             "--cluster",
@@ -87,7 +88,7 @@ class Command(BaseCommand):
         bench_options = Options.quick_look(**chosen) if options["quick"] else Options(**chosen)
         try:
             report = run_benchmark(options=bench_options, progress=self._progress)
-        except RuntimeError as e:
+        except (RuntimeError, ValueError) as e:
             raise CommandError(str(e)) from e
         for line in summary(report):
             self.stdout.write(line)
