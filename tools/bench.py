@@ -81,6 +81,11 @@ SERVER_ENVIRONMENTS = {
 }
 # One lane, run twice per round on the site as shipped: the noise band.
 AA_LANE = lanes.STATELESS.name
+# A second copy as shipped, that serves only that lane: the same lane on it
+# over the first copy is the noise of a comparison across copies (recording
+# on/off, measured/bare), where each copy's own history adds to the band.
+AA_COPY = "recording, again"
+COPIES = {**SERVER_ENVIRONMENTS, AA_COPY: SERVER_ENVIRONMENTS[RECORDING]}
 CAPACITY_RATES = (1_000, 10_000, 100_000)
 CAPACITY_FORMULA = (
     "app cores = rate x CPU seconds per request (gunicorn worker, bare copy); "
@@ -160,14 +165,18 @@ def blocks_of(names: list[str]) -> Blocks:
     """
     What runs as one mix: each lane on every copy of the site with the ping
     beside it (its recording on/off, measured/bare and vs-ping ratios), the
-    A/A repeat in its lane's block, the ping on every copy, and the two lanes
-    one target compares.
+    A/A repeat and the A/A copy in its lane's block, the ping on every copy,
+    and the two lanes one target compares.
     """
     blocks: Blocks = {
         name: [
             *(Step(server, name) for server in SERVER_ENVIRONMENTS),
             *([] if name == PING else [Step(RECORDING, PING)]),
-            *([Step(RECORDING, AA_LANE, copy=2)] if name == AA_LANE else []),
+            *(
+                [Step(RECORDING, AA_LANE, copy=2), Step(AA_COPY, AA_LANE)]
+                if name == AA_LANE
+                else []
+            ),
         ]
         for name in names
     }
@@ -331,7 +340,7 @@ def run_paired(
 def _site_copies(database: Path, workers: int) -> Iterator[dict[str, Server]]:
     with ExitStack() as stack:
         copies = {}
-        for label, environment in SERVER_ENVIRONMENTS.items():
+        for label, environment in COPIES.items():
             recording = environment["COMPARISON_RECORDING"] == "1"
             served = stack.enter_context(
                 gunicorn(
@@ -629,6 +638,7 @@ def _goals(report: dict[str, Any]) -> list[dict[str, Any]]:
     throughput = {row["lane"]: row for row in report["throughput"]}
     auth = {row["lane"]: row for row in report["auth_step"]}
     band = report["noise"]["band"]
+    copies_band = report["noise"]["copies"]["band"]
     micro_band = report["noise"]["in_process"]["band"]
     return [
         _goal(
@@ -638,6 +648,12 @@ def _goals(report: dict[str, Any]) -> list[dict[str, Any]]:
             0.97,
         ),
         _goal("A/A noise band (+-)", {"median": band, "low": band, "high": band}, "<=", 0.03),
+        _goal(
+            "A/A noise band, across copies (+-)",
+            {"median": copies_band, "low": copies_band, "high": copies_band},
+            "<=",
+            0.03,
+        ),
         _goal(
             "A/A noise band, in-process (+-)",
             {"median": micro_band, "low": micro_band, "high": micro_band},
@@ -705,6 +721,10 @@ def build_report(
         _rps(http, step_key(AA_LANE, Step(RECORDING, AA_LANE, copy=2))),
         _rps(http, step_key(AA_LANE, Step(RECORDING, AA_LANE))),
     )
+    copies_aa = stats.paired_ratio(
+        _rps(http, step_key(AA_LANE, Step(AA_COPY, AA_LANE))),
+        _rps(http, step_key(AA_LANE, Step(RECORDING, AA_LANE))),
+    )
     throughput = _throughput(http)
     micro_aa = stats.median_interval(paired[AA_KEY])
     report: dict[str, Any] = {
@@ -713,12 +733,18 @@ def build_report(
         "cpus": os.cpu_count(),
         "minutes": minutes,
         "methods": {"paired": stats.ORDER_STATISTICS, "in_process": stats.PAIRED_IN_PROCESS},
-        "servers": SERVER_ENVIRONMENTS,
+        "servers": COPIES,
         "noise": {
             "lane": AA_LANE,
             "aa": aa.as_dict(),
             "band": stats.noise_band(aa),
             "band_percent": stats.noise_band(aa) * 100,
+            "copies": {
+                "copy": AA_COPY,
+                "aa": copies_aa.as_dict(),
+                "band": stats.noise_band(copies_aa),
+                "band_percent": stats.noise_band(copies_aa) * 100,
+            },
             "in_process": {
                 "benchmark": AA_BENCHMARK,
                 "aa": micro_aa.as_dict(),
@@ -761,6 +787,10 @@ def summary(report: dict[str, Any]) -> list[str]:
         f"Ratios: {report['methods']['paired']}.",
         f"A/A ({report['noise']['lane']} against itself, same copy, same round): "
         f"{ratio(report['noise']['aa'])}: noise band +-{report['noise']['band'] * 100:.1f}%.",
+        f"A/A across copies ({report['noise']['lane']} on '{report['noise']['copies']['copy']}', "
+        f"which serves only that lane, over '{RECORDING}', same round): "
+        f"{ratio(report['noise']['copies']['aa'])}: noise band "
+        f"+-{report['noise']['copies']['band'] * 100:.1f}%.",
         "",
         f"{'lane':<10} {'req/s':>6}  {'vs ping':<22} {'recording on/off':<28} "
         f"{'measured / bare':<28} {'CPU µs/req, bare':>16}",
