@@ -17,7 +17,6 @@ once.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import shutil
@@ -31,7 +30,6 @@ from pathlib import Path
 from tools import bench_mix
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -69,16 +67,6 @@ def run_wrk(url: str, header: str, *, seconds: float, connections: int) -> WrkRe
         command[1:1] = ["-H", header]
     completed = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
     return parse_wrk(completed.stdout)
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User plus system CPU time the processes have used so far, from /proc."""
-    total = 0
-    for pid in pids:
-        # The command name (field 2) may hold spaces; the fields after it do not.
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / CLOCK_TICKS
 
 
 def worker_pids(master_pid: int) -> list[int]:
@@ -225,8 +213,8 @@ def mixed_steps(
             name: worker_pids(server.master_pid) if server.master_pid else []
             for name, server in used.items()
         }
-        total_before = {name: bench_mix.cpu_seconds(pids) for name, pids in workers.items()}
-        background_before = _background(workers)
+        total_before = _cpu_by_server(workers)
+        background_before = _cpu_by_server(workers, background_only=True)
         completions = bench_mix.run_mix(
             [
                 bench_mix.Side.get(
@@ -240,7 +228,7 @@ def mixed_steps(
             connections=connections,
             run=run,
         )
-        background_during = _background(workers)
+        background_during = _cpu_by_server(workers, background_only=True)
         # The server whose writer stores a step's samples (None: nothing stored).
         owners = [
             step.server
@@ -253,8 +241,8 @@ def mixed_steps(
         # next block starts, not during it, and is charged to this one.
         settle = max((used[owner].settle_seconds for owner in owners if owner), default=0.0)
         time.sleep(settle)
-        background_after = _background(workers)
-        total_after = {name: bench_mix.cpu_seconds(pids) for name, pids in workers.items()}
+        background_after = _cpu_by_server(workers, background_only=True)
+        total_after = _cpu_by_server(workers)
 
         refused = Counter(steps[c.side] for c in completions if not 200 <= c.status < 400)
         if refused:
@@ -299,9 +287,12 @@ def mixed_steps(
     return run_block
 
 
-def _background(workers: dict[str, list[int]]) -> dict[str, float]:
+def _cpu_by_server(
+    workers: dict[str, list[int]], *, background_only: bool = False
+) -> dict[str, float]:
     return {
-        name: bench_mix.cpu_seconds(pids, background_only=True) for name, pids in workers.items()
+        name: bench_mix.cpu_seconds(pids, background_only=background_only)
+        for name, pids in workers.items()
     }
 
 
@@ -309,11 +300,11 @@ def _run_step(
     step: Step, server: Server, endpoint: Endpoint, *, seconds: float, connections: int
 ) -> Measured:
     workers = worker_pids(server.master_pid) if server.master_pid else []
-    cpu_before = cpu_seconds(workers)
+    cpu_before = bench_mix.cpu_seconds(workers)
     result = run_wrk(
         server.url + endpoint.path, endpoint.header, seconds=seconds, connections=connections
     )
-    cpu_during = cpu_seconds(workers) - cpu_before
+    cpu_during = bench_mix.cpu_seconds(workers) - cpu_before
     if result.bad_responses:
         raise RuntimeError(
             f"{step.endpoint} on {step.server}: {result.bad_responses} non-2xx responses"
@@ -324,7 +315,7 @@ def _run_step(
     after = 0.0
     if server.settle_seconds and endpoint.recorded and workers:
         time.sleep(server.settle_seconds)
-        after = cpu_seconds(workers) - cpu_before - cpu_during
+        after = bench_mix.cpu_seconds(workers) - cpu_before - cpu_during
     requests = max(result.requests, 1)
     took = result.requests / result.requests_per_second if result.requests_per_second else 0.0
     return Measured(

@@ -4,8 +4,9 @@ The sides of a comparison measured a few milliseconds apart, not seconds apart.
 On this machine (a small VM on a shared host) the CPU's speed drifts by up to
 1.8x from one second to the next. Steps of a few seconds, even back to back,
 then see different machines: the stateless lane against itself spread by
-+-16% over 20 such rounds. The same CPU-bound work alternated every 16 ms
-held to +-0.7%; every 155 ms, +-2-4%.
++-16% over 20 such rounds. The same CPU-bound work against itself, 16
+rounds of 4 s, gave [0.994-1.008] alternated every 16 ms, [1.000-1.043]
+every 155 ms.
 
 So a *mix* sends the requests of its sides in turns: a run of one side's
 requests, a few in flight at once, then a run of the next side's, for a few
@@ -166,7 +167,7 @@ def run_mix(
 @dataclass(frozen=True)
 class SideFigures:
     requests: int
-    # Wall time charged to the side (busy_time); 0.0 where not read.
+    # Wall time charged to the side's counted requests (busy_time).
     seconds: float
     latency_p50_ms: float
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts import lanes
 from comparison.models import BenchmarkRun
-from tools import bench, bench_http, stats
+from tools import bench, bench_http, bench_mix, stats
 from tools.bench_http import Measured, Server, Step, WrkResult, parse_wrk, step_key
 from tools.bench_micro import AA_REPEAT, FLOOR_STEPS, LANE_PEERS, paired_rounds
 
@@ -420,7 +420,7 @@ def test_what_the_workers_do_for_a_step_after_it_ends_is_charged_to_it(
     # CPU seconds of the workers: before the step, at its end, after the wait.
     readings = iter([10.0, 11.6, 12.0])
     monkeypatch.setattr(bench_http, "worker_pids", lambda master: [master + 1])
-    monkeypatch.setattr(bench_http, "cpu_seconds", lambda pids: next(readings))
+    monkeypatch.setattr(bench_mix, "cpu_seconds", lambda pids: next(readings))
     slept: list[float] = []
     monkeypatch.setattr(bench_http.time, "sleep", slept.append)
     monkeypatch.setattr(
