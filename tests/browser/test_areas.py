@@ -35,22 +35,24 @@ def test_jwt_pages_keep_the_refresh_cookie_to_its_path_and_refresh_silently(
     assert refresh["httpOnly"]
     assert refresh["sameSite"] == "Strict"
 
-    sent: dict[str, str] = {}
-    page.on(
-        "request",
-        lambda request: sent.setdefault(request.url, request.all_headers().get("cookie", "")),
-    )
-    page.goto("/jwt/profile/")
-    assert settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME not in sent[page.url]
+    # The cookies the browser sent with the first request to a path, read once
+    # that request is known to have gone (not from an event handler, which
+    # may not have run yet when the navigation returns).
+    def cookies_sent(path: str) -> str:
+        with page.expect_request(lambda request: request.url.endswith(path)) as first:
+            page.goto(path)
+        return first.value.all_headers().get("cookie", "")
+
+    assert settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME not in cookies_sent("/jwt/profile/")
 
     # The browser drops the access cookie when it expires; do that now.
     context.clear_cookies(name=settings.ACCOUNTS_JWT_ACCESS_COOKIE_NAME)
-    page.goto("/jwt/auth/sessions/")
+    sent_to_sessions = cookies_sent("/jwt/auth/sessions/")
 
     expect(page).to_have_url(re.compile(r"/jwt/auth/sessions/$"))
     expect(page.get_by_role("heading", name="My sign-ins")).to_be_visible()
     # Under the refresh cookie's path, My sign-ins knows which sign-in is this browser's.
-    assert settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME in sent[page.url]
+    assert settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME in sent_to_sessions
     expect(page.get_by_text("This browser")).to_be_visible()
     rotated = {c["name"]: c["value"] for c in context.cookies()}[
         settings.ACCOUNTS_JWT_REFRESH_COOKIE_NAME
