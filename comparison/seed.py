@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts import lanes
 from accounts.outcomes import Outcome
 from comparison.models import ROLLUP_SUMS, AuthDayRollup, AuthRollup, AuthSample, LatencyBucket
-from comparison.recorder import increment
+from comparison.recorder import add_counts
 from comparison.sources import Source
 from comparison.stats import BOUNDS_US
 
@@ -120,6 +120,7 @@ def seed_samples(
     # Days can overlap recorded ones: add to their day rollups and buckets (a few hundred
     # rows), keyed in full, so that a recorded instance's row or a connecting step's is
     # never added to.
+    days, buckets = [], []
     for (day, lane, outcome), sums in per_day.items():
         key = {
             "day": day,
@@ -129,10 +130,11 @@ def seed_samples(
             "outcome": outcome,
             "db_connected": False,
         }
-        increment(AuthDayRollup, key, sums, using=using)
+        days.append((key, sums))
         for bucket, in_bucket in _bucket_shares(PROFILES[lane][0], int(sums["requests"])).items():
-            in_bucket_key = {**key, "bucket": bucket}
-            increment(LatencyBucket, in_bucket_key, {"requests": in_bucket}, using=using)
+            buckets.append(({**key, "bucket": bucket}, {"requests": in_bucket}))
+    add_counts(AuthDayRollup, days, using=using)
+    add_counts(LatencyBucket, buckets, using=using)
     return requests
 
 

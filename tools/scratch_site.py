@@ -39,7 +39,11 @@ def scratch_database() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="authbench-") as folder:
         path = Path(folder) / "bench.sqlite3"
         config = copy.deepcopy(connections.settings["default"])
-        config.update(ENGINE="django.db.backends.sqlite3", NAME=str(path), OPTIONS={})
+        config.update(
+            ENGINE="django.db.backends.sqlite3",
+            NAME=str(path),
+            OPTIONS=dict(settings.SQLITE_OPTIONS),
+        )
         connections.settings[BENCH_DB] = config
         try:
             call_command("migrate", database=BENCH_DB, verbosity=0)
