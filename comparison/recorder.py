@@ -1,17 +1,19 @@
 """
 Samples are queued in memory and stored by a writer thread, off the request path.
 
-A request only appends one sample to a bounded queue (``COMPARISON_BUFFER_LIMIT``;
-past it samples are dropped and counted). One daemon thread per process,
-started by the first sample, stores the queue every ``COMPARISON_FLUSH_SECONDS``,
-or as soon as ``COMPARISON_FLUSH_SIZE`` samples wait: raw rows, minute and day
-rollups and latency buckets, in one transaction. It trims old rows on its own
-schedule (``COMPARISON_TRIM_SECONDS``). What is still queued when the process ends is
+A request only appends its sample, as measured, to a bounded queue
+(``COMPARISON_BUFFER_LIMIT``; past it samples are dropped and counted). One
+daemon thread per process, started by the first sample, stores the queue
+every ``COMPARISON_FLUSH_SECONDS``, or as soon as ``COMPARISON_FLUSH_SIZE``
+samples wait: raw rows, minute and day rollups and latency buckets, in one
+transaction. It trims old rows on its own schedule
+(``COMPARISON_TRIM_SECONDS``). What is still queued when the process ends is
 stored then (``atexit``, and gunicorn's ``worker_exit`` in ``config/gunicorn.py``).
 
-One bad sample never stops recording. Samples are sanitised where they are
-made: text loses control characters and is cut to its column, numbers are
-clamped to their column's range. A batch the database still refuses is
+One bad sample never stops recording. The writer cleans each sample before
+it stores it: text loses control characters and is cut to its column,
+numbers are clamped to their column's range; a sample that cannot be
+cleaned is dropped and counted. A batch the database still refuses is
 retried row by row, so a row that fails is dropped and counted alone, and
 drops are written in a transaction of their own. Only when the database
 cannot be reached is a batch kept for the next try, within the bound.
@@ -41,6 +43,7 @@ from django.db import (
     models,
     transaction,
 )
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.http import HttpRequest
 from django.utils import timezone
@@ -105,6 +108,9 @@ def clamp_integer(name: str, value: int) -> int:
 
 def clean_expiry(claim: object) -> datetime | None:
     """A token's ``exp`` as a datetime every database can store, or None if it is no number."""
+    if isinstance(claim, datetime):
+        # Cleaned already: a sample the database could not take is cleaned again.
+        return claim
     try:
         seconds = float(claim)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
@@ -121,10 +127,7 @@ def _expiry_at(seconds: float) -> datetime:
 
 
 class Sample(NamedTuple):
-    """
-    One request's measurement, every value fit for its column. A named tuple:
-    one is made per request, and a tuple costs a fraction of a frozen dataclass.
-    """
+    """One request's measurement, every value fit for its column."""
 
     at: datetime
     instance: str
@@ -143,45 +146,91 @@ class Sample(NamedTuple):
     db_connected: bool
 
     @classmethod
-    def of(cls, request: HttpRequest, *, status: int, cost: AuthCost) -> Sample:
-        """The sample of a request this process served."""
-        return cls.made(
-            at=timezone.now(),
-            source=source_of(request, user=cost.user),
-            path=request.path,
-            status=status,
-            cost=cost,
-            expiry=credential_expiry(request, user=cost.user),
-        )
-
-    @classmethod
-    def made(
-        cls,
-        *,
-        at: datetime,
-        source: str,
-        path: str,
-        status: int,
-        cost: AuthCost,
-        expiry: object = None,
-    ) -> Sample:
+    def cleaned(cls, measured: Measured) -> Sample:
+        """A sample as measured, made fit; cleaning a cleaned sample changes nothing."""
+        (
+            at,
+            instance,
+            source,
+            lane,
+            path,
+            status,
+            outcome,
+            auth_us,
+            redis_round_trips,
+            db_queries,
+            credential_bytes,
+            user_id,
+            credential_id,
+            expiry,
+            db_connected,
+        ) = measured
         return cls(
             at=at,
-            instance=clean_text("instance", settings.COMPARISON_INSTANCE_NAME),
+            instance=clean_text("instance", instance),
             source=clean_text("source", source),
-            lane=clean_text("lane", cost.lane),
+            lane=clean_text("lane", lane),
             path=clean_text("path", path),
             status=clamp_integer("status", status),
-            outcome=clean_text("outcome", cost.outcome),
-            auth_us=cost.auth_us if math.isfinite(cost.auth_us) else 0.0,
-            redis_round_trips=clamp_integer("redis_round_trips", cost.redis_round_trips),
-            db_queries=clamp_integer("db_queries", cost.db_queries),
-            credential_bytes=clamp_integer("credential_bytes", cost.credential_bytes),
-            user_id=None if cost.user_id is None else clamp_integer("user_id", cost.user_id),
-            credential_id=clean_text("credential_id", cost.credential_id),
+            outcome=clean_text("outcome", outcome),
+            auth_us=auth_us if math.isfinite(auth_us) else 0.0,
+            redis_round_trips=clamp_integer("redis_round_trips", redis_round_trips),
+            db_queries=clamp_integer("db_queries", db_queries),
+            credential_bytes=clamp_integer("credential_bytes", credential_bytes),
+            user_id=None if user_id is None else clamp_integer("user_id", user_id),
+            credential_id=clean_text("credential_id", credential_id),
             credential_expires_at=clean_expiry(expiry),
-            db_connected=cost.db_connected,
+            db_connected=db_connected,
         )
+
+
+# A sample as a request measured it: Sample's fields, in its order, the
+# token's exp claim as it came, in a plain tuple. The request pays for
+# nothing the writer can do (cleaning costs it more than queueing), and
+# thousands wait in the queue between flushes: the garbage collector stops
+# tracking a plain tuple of plain values, but never a named tuple.
+Measured = tuple[Any, ...]
+
+
+def measure(request: HttpRequest, *, status: int, cost: AuthCost) -> Measured:
+    """The sample of a request this process served."""
+    user = cost.user
+    return measured(
+        at=timezone.now(),
+        source=source_of(request, user=user),
+        path=request.path,
+        status=status,
+        cost=cost,
+        expiry=credential_expiry(request, user=user),
+    )
+
+
+def measured(
+    *,
+    at: datetime,
+    source: str,
+    path: str,
+    status: int,
+    cost: AuthCost,
+    expiry: object = None,
+) -> Measured:
+    return (
+        at,
+        settings.COMPARISON_INSTANCE_NAME,
+        source,
+        cost.lane,
+        path,
+        status,
+        cost.outcome,
+        cost.auth_us,
+        cost.redis_round_trips,
+        cost.db_queries,
+        cost.credential_bytes,
+        cost.user_id,
+        cost.credential_id,
+        expiry,
+        cost.db_connected,
+    )
 
 
 # ------------------------------------------------------------------ the queue and its writer
@@ -191,7 +240,8 @@ class SampleRecorder:
         self._lock = threading.Lock()
         # Held while a batch is written, so that two writers never split one queue.
         self._flush_lock = threading.Lock()
-        self._queue: list[Sample] = []
+        # Samples as measured; a batch kept for the next try waits here cleaned.
+        self._queue: list[Measured] = []
         self._dropped: Counter[str] = Counter()
         self._wake = threading.Event()
         self._stopping = False
@@ -203,9 +253,12 @@ class SampleRecorder:
 
     # -------------------------------------------------------------- the request path
     def record(self, request: HttpRequest, *, status: int, cost: AuthCost) -> None:
-        """Queue one request's sample. Never writes, never waits on a write, never raises."""
+        """
+        Queue one request's sample as measured. Never cleans, writes or waits
+        on a write, never raises.
+        """
         try:
-            sample = Sample.of(request, status=status, cost=cost)
+            sample = measure(request, status=status, cost=cost)
         except Exception:
             logger.exception("Could not make a sample of %s", cost.lane)
             self._drop(UNMEASURABLE)
@@ -224,7 +277,7 @@ class SampleRecorder:
     ) -> None:
         """Queue a sample another process measured (``comparison.ingest``), dated when it was."""
         try:
-            sample = Sample.made(
+            sample = measured(
                 at=at, source=source, path=path, status=status, cost=cost, expiry=expiry
             )
         except Exception:
@@ -233,13 +286,14 @@ class SampleRecorder:
             return
         self._queue_sample(sample)
 
-    def _queue_sample(self, sample: Sample) -> None:
+    def _queue_sample(self, sample: Measured) -> None:
         with self._lock:
             if len(self._queue) >= settings.COMPARISON_BUFFER_LIMIT:
                 self._dropped[QUEUE_FULL] += 1
                 return
             self._queue.append(sample)
-            due = len(self._queue) >= settings.COMPARISON_FLUSH_SIZE
+            # Once, as the queue reaches the size: the writer takes all of it.
+            due = len(self._queue) == settings.COMPARISON_FLUSH_SIZE
         if due:
             self._wake.set()
         if self._writer is None and settings.COMPARISON_BACKGROUND_WRITER:
@@ -306,10 +360,21 @@ class SampleRecorder:
         """
         with self._flush_lock:
             with self._lock:
-                batch, self._queue = self._queue, []
+                queued, self._queue = self._queue, []
+            batch = self._cleaned(queued)
             stored = self._store(batch) if batch else 0
             self._store_drops()
         return stored
+
+    def _cleaned(self, queued: list[Measured]) -> list[Sample]:
+        batch = []
+        for sample in queued:
+            try:
+                batch.append(Sample.cleaned(sample))
+            except Exception:
+                logger.exception("Could not make a sample of %r", sample)
+                self._drop(UNMEASURABLE)
+        return batch
 
     def _store(self, batch: list[Sample]) -> int:
         try:
@@ -337,6 +402,7 @@ class SampleRecorder:
         return stored
 
     def _requeue(self, batch: list[Sample]) -> None:
+        # A cleaned sample is one as measured too: the next flush cleans it again, unchanged.
         with self._lock:
             queue = batch + self._queue
             limit = settings.COMPARISON_BUFFER_LIMIT
@@ -414,17 +480,36 @@ def _insert_raw(batch: list[Sample], *, using: str) -> None:
         if expiry not in expiries:
             expiries[expiry] = adapt(expiry)
         rows.append((adapt(sample.at), *sample[1:-2], expiries[expiry], sample.db_connected))
-    columns = ", ".join(ops.quote_name(field.column) for field in _RAW_FIELDS)
-    table = ops.quote_name(AuthSample._meta.db_table)
-    row_placeholders = ["%s"] * len(_RAW_FIELDS)
-    size = max(ops.bulk_batch_size(_RAW_FIELDS, rows), 1)
+    insert_rows(connection, AuthSample, _RAW_FIELDS, rows)
+
+
+def insert_rows(
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    fields: list[models.Field[Any, Any]],
+    rows: list[tuple[Any, ...]],
+    *,
+    then: str = "",
+) -> None:
+    """
+    ``INSERT`` ``rows`` (values in the order of ``fields``) into ``model``'s
+    table, as many rows per statement as the backend takes a batch of
+    ``bulk_create``; ``then`` ends each statement (an ``ON CONFLICT`` clause).
+    """
+    ops = connection.ops
+    table = ops.quote_name(model._meta.db_table)
+    columns = ", ".join(ops.quote_name(str(field.column)) for field in fields)
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(ops.bulk_batch_size(fields, rows), 1)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
-            values = ops.bulk_insert_sql(_RAW_FIELDS, [row_placeholders] * len(chunk))
+            values = ", ".join([placeholders] * len(chunk))
             # Names come from the model; values travel as parameters.
-            sql = f"INSERT INTO {table} ({columns}) {values}"
-            cursor.execute(sql, [value for row in chunk for value in row])
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values}{then}",  # noqa: S608
+                [value for row in chunk for value in row],
+            )
 
 
 def store_batch(batch: list[Sample], *, using: str = "default") -> None:
@@ -522,36 +607,29 @@ def add_counts(
     connection = connections[using]
     ops = connection.ops
     meta = model._meta
+    fields = {field.name: field for field in meta.concrete_fields}
     (unique,) = (c for c in meta.constraints if isinstance(c, models.UniqueConstraint))
-    keys = [meta.get_field(name) for name in unique.fields]
-    counted = [meta.get_field(name) for name in rows[0][1]]
+    keys = [fields[name] for name in unique.fields]
+    counted = [fields[name] for name in rows[0][1]]
     table = ops.quote_name(meta.db_table)
-    key_columns = ", ".join(ops.quote_name(field.column) for field in keys)
-    columns = ", ".join(ops.quote_name(field.column) for field in [*keys, *counted])
+    key_columns = ", ".join(ops.quote_name(str(field.column)) for field in keys)
     additions = ", ".join(
         f"{column} = {table}.{column} + excluded.{column}"
-        for column in (ops.quote_name(field.column) for field in counted)
+        for column in (ops.quote_name(str(field.column)) for field in counted)
     )
-    placeholders = ["%s"] * (len(keys) + len(counted))
-    size = max(ops.bulk_batch_size([*keys, *counted], rows), 1)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            values = ops.bulk_insert_sql([*keys, *counted], [placeholders] * len(chunk))
-            # Names come from the model; values travel as parameters.
-            sql = (
-                f"INSERT INTO {table} ({columns}) {values} "
-                f"ON CONFLICT ({key_columns}) DO UPDATE SET {additions}"
+    insert_rows(
+        connection,
+        model,
+        [*keys, *counted],
+        [
+            (
+                *(field.get_db_prep_value(key[field.name], connection) for field in keys),
+                *(counts[field.name] for field in counted),
             )
-            params = [
-                value
-                for key, counts in chunk
-                for value in (
-                    *(field.get_db_prep_value(key[field.name], connection) for field in keys),
-                    *(counts[field.name] for field in counted),
-                )
-            ]
-            cursor.execute(sql, params)
+            for key, counts in rows
+        ],
+        then=f" ON CONFLICT ({key_columns}) DO UPDATE SET {additions}",
+    )
 
 
 def trim_old_rows(*, using: str = "default") -> None:

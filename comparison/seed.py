@@ -13,6 +13,7 @@ import math
 import random
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -120,7 +121,8 @@ def seed_samples(
     # Days can overlap recorded ones: add to their day rollups and buckets (a few hundred
     # rows), keyed in full, so that a recorded instance's row or a connecting step's is
     # never added to.
-    days, buckets = [], []
+    day_rows: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    bucket_rows: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for (day, lane, outcome), sums in per_day.items():
         key = {
             "day": day,
@@ -130,11 +132,11 @@ def seed_samples(
             "outcome": outcome,
             "db_connected": False,
         }
-        days.append((key, sums))
+        day_rows.append((key, sums))
         for bucket, in_bucket in _bucket_shares(PROFILES[lane][0], int(sums["requests"])).items():
-            buckets.append(({**key, "bucket": bucket}, {"requests": in_bucket}))
-    add_counts(AuthDayRollup, days, using=using)
-    add_counts(LatencyBucket, buckets, using=using)
+            bucket_rows.append(({**key, "bucket": bucket}, {"requests": in_bucket}))
+    add_counts(AuthDayRollup, day_rows, using=using)
+    add_counts(LatencyBucket, bucket_rows, using=using)
     return requests
 
 

@@ -52,13 +52,13 @@ def test_poisoned_row_that_still_fails_on_postgresql_is_dropped_alone_and_counte
 ) -> None:
     requests = RequestFactory()
     recorder.record(requests.get("/session/"), status=200, cost=_cost())
-    # A sanitiser that misses a case: this one row reaches PostgreSQL unfit.
-    monkeypatch.setattr(f"comparison.recorder.{sanitiser}", lambda name, value: value)
     recorder.record(requests.get(path), status=200, cost=_cost(user_id=user_id))
-    monkeypatch.undo()
     recorder.record(requests.get("/session/"), status=200, cost=_cost())
+    # A sanitiser that misses a case: one row of the batch reaches PostgreSQL unfit.
+    monkeypatch.setattr(f"comparison.recorder.{sanitiser}", lambda name, value: value)
 
     assert recorder.flush() == 2
+    monkeypatch.undo()
 
     assert AuthSample.objects.using(postgresql).count() == 2
     drop = RecorderDrop.objects.using(postgresql).get()

@@ -244,7 +244,7 @@ def test_poisoned_sample_never_reaches_the_request(
     def unmeasurable(*args, **kwargs):
         raise ValueError("a value no column can hold")
 
-    monkeypatch.setattr("comparison.recorder.Sample.of", unmeasurable)
+    monkeypatch.setattr("comparison.recorder.measure", unmeasurable)
 
     response = api_client.get(reverse("api:stateless-me"), **bearer(token_pair["access"]))
     flush_samples()
@@ -254,3 +254,24 @@ def test_poisoned_sample_never_reaches_the_request(
         1,
         UNMEASURABLE,
     )
+
+
+def test_poisoned_sample_the_writer_cannot_clean_is_dropped_alone_and_counted(
+    api_client: APIClient, token_pair, flush_samples
+) -> None:
+    # The request queues what it measured; cleaning it is the writer's work.
+    good = bearer(token_pair["access"])
+    api_client.get(reverse("api:stateless-me"), **good)
+    recorder.record_measured(
+        at=timezone.now(),
+        path="/api/jwt/stateless/me/",
+        status="no status",  # type: ignore[arg-type]
+        cost=AuthCost(lane="stateless", credential_bytes=0, credential_id=""),
+    )
+    api_client.get(reverse("api:stateless-me"), **good)
+
+    assert flush_samples() == 2
+    assert AuthSample.objects.count() == 2
+    assert AuthRollup.objects.get().requests == 2
+    drop = RecorderDrop.objects.get()
+    assert (drop.samples, drop.reason) == (1, UNMEASURABLE)
