@@ -139,7 +139,7 @@ format: $(STAMP)
 
 ## Remove everything the targets create, stopping a running cluster first.
 clean: cluster-stop
-	rm -rf $(VENV) .venv-latest *.egg-info .ruff_cache .hypothesis db.sqlite3 .test-db.sqlite3* \
+	rm -rf $(VENV) .venv-latest *.egg-info .ruff_cache .hypothesis db.sqlite3* .test-db.sqlite3* \
 		staticfiles reports .cluster.pid .cluster.log .jwt-keys
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 	find . -name '*.rdb' -type f -delete

@@ -46,6 +46,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(folder)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """
+    SQLite runs in WAL mode. Django deletes an old test database file before
+    it makes a new one, but not the log beside it: a run that was killed
+    leaves one, and SQLite would replay it into the fresh database.
+    """
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        for suffix in ("-wal", "-shm"):
+            Path(database["TEST"]["NAME"] + suffix).unlink(missing_ok=True)
+
+
 @dataclass
 class RedisUnderTest:
     url: str

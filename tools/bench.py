@@ -427,7 +427,8 @@ def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[
         # Every copy serves the same logins (the credentials of one are used on
         # all): a copy that alone had served them ran its requests measurably
         # slower than its twin, and the ratios would have shown that history.
-        found = [credentials(server.url) for server in servers.values()][0]
+        for server in servers.values():
+            found = credentials(server.url)
         targets = endpoints(found.headers)
         progress("warming every endpoint on every copy")
         interleaved_rounds(

@@ -6,12 +6,16 @@ transaction that takes its batch with it.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connections, transaction
 from django.test import RequestFactory
+from django.utils import timezone
 
 from comparison.models import AuthDayRollup, AuthRollup, AuthSample, LatencyBucket, RecorderDrop
 from comparison.probe import AuthCost
-from comparison.recorder import REFUSED, SampleRecorder
+from comparison.recorder import REFUSED, SampleRecorder, add_counts
 
 
 def _cost(*, user_id: int | None = 7) -> AuthCost:
@@ -67,3 +71,46 @@ def test_poisoned_row_that_still_fails_on_postgresql_is_dropped_alone_and_counte
     assert recorder.flush() == 1
     assert AuthRollup.objects.using(postgresql).get().requests == 3
     assert AuthDayRollup.objects.using(postgresql).get().requests == 3
+
+
+def test_two_writers_adding_to_one_new_counter_row_lose_no_count(recorder, postgresql) -> None:
+    # Two processes' writers (gunicorn workers) add to the same minute's row, which
+    # neither has created yet: one inserts it, the other waits and adds to it.
+    key = {
+        "source": "live",
+        "minute": timezone.now().replace(second=0, microsecond=0),
+        "instance": "web-1",
+        "lane": "session",
+        "outcome": "accepted",
+        "db_connected": False,
+    }
+    counts = {
+        "requests": 1,
+        "auth_us_sum": 2.5,
+        "redis_round_trips_sum": 1,
+        "db_queries_sum": 1,
+        "credential_bytes_sum": 42,
+    }
+    together = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            together.wait()
+            for _ in range(25):
+                with transaction.atomic(using=postgresql):
+                    add_counts(AuthRollup, [(key, counts)], using=postgresql)
+        except BaseException as e:  # reported by the test's thread
+            failures.append(e)
+        finally:
+            connections[postgresql].close()
+
+    writers = [threading.Thread(target=write) for _ in range(2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+
+    assert failures == []
+    row = AuthRollup.objects.using(postgresql).get()
+    assert (row.requests, row.auth_us_sum, row.credential_bytes_sum) == (50, 125.0, 2100)

@@ -17,6 +17,7 @@ from http import HTTPStatus
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -184,7 +185,7 @@ def _huge_user_sample() -> None:
     )
 
 
-def test_poisoned_sample_is_sanitised_where_it_is_made(client: Client, flush_samples) -> None:
+def test_poisoned_sample_is_cleaned_before_it_is_stored(client: Client, flush_samples) -> None:
     client.get("/admin/%00")
     client.get("/admin/%01tab%09del%7Fnext-line%C2%85" + "x" * 400)
     _huge_user_sample()
@@ -275,3 +276,26 @@ def test_poisoned_sample_the_writer_cannot_clean_is_dropped_alone_and_counted(
     assert AuthRollup.objects.get().requests == 2
     drop = RecorderDrop.objects.get()
     assert (drop.samples, drop.reason) == (1, UNMEASURABLE)
+
+
+def test_samples_wait_for_a_database_that_cannot_be_reached(
+    monkeypatch, api_client: APIClient, token_pair, flush_samples
+) -> None:
+    good = bearer(token_pair["access"])
+    for _ in range(3):
+        api_client.get(reverse("api:stateless-me"), **good)
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("comparison.recorder.store_batch", unreachable)
+        assert recorder.flush() == 0
+    assert recorder.pending() == 3
+    api_client.get(reverse("api:stateless-me"), **good)
+
+    # The batch kept (cleaned already) and the new sample (as measured) are stored together.
+    assert flush_samples() == 4
+    assert AuthSample.objects.count() == 4
+    assert AuthRollup.objects.get().requests == 4
+    assert not RecorderDrop.objects.exists()
