@@ -148,39 +148,24 @@ class Sample(NamedTuple):
     @classmethod
     def cleaned(cls, measured: Measured) -> Sample:
         """A sample as measured, made fit; cleaning a cleaned sample changes nothing."""
-        (
-            at,
-            instance,
-            source,
-            lane,
-            path,
-            status,
-            outcome,
-            auth_us,
-            redis_round_trips,
-            db_queries,
-            credential_bytes,
-            user_id,
-            credential_id,
-            expiry,
-            db_connected,
-        ) = measured
+        raw = cls._make(measured)
         return cls(
-            at=at,
-            instance=clean_text("instance", instance),
-            source=clean_text("source", source),
-            lane=clean_text("lane", lane),
-            path=clean_text("path", path),
-            status=clamp_integer("status", status),
-            outcome=clean_text("outcome", outcome),
-            auth_us=auth_us if math.isfinite(auth_us) else 0.0,
-            redis_round_trips=clamp_integer("redis_round_trips", redis_round_trips),
-            db_queries=clamp_integer("db_queries", db_queries),
-            credential_bytes=clamp_integer("credential_bytes", credential_bytes),
-            user_id=None if user_id is None else clamp_integer("user_id", user_id),
-            credential_id=clean_text("credential_id", credential_id),
-            credential_expires_at=clean_expiry(expiry),
-            db_connected=db_connected,
+            at=raw.at,
+            instance=clean_text("instance", raw.instance),
+            source=clean_text("source", raw.source),
+            lane=clean_text("lane", raw.lane),
+            path=clean_text("path", raw.path),
+            status=clamp_integer("status", raw.status),
+            outcome=clean_text("outcome", raw.outcome),
+            auth_us=raw.auth_us if math.isfinite(raw.auth_us) else 0.0,
+            redis_round_trips=clamp_integer("redis_round_trips", raw.redis_round_trips),
+            db_queries=clamp_integer("db_queries", raw.db_queries),
+            credential_bytes=clamp_integer("credential_bytes", raw.credential_bytes),
+            user_id=None if raw.user_id is None else clamp_integer("user_id", raw.user_id),
+            credential_id=clean_text("credential_id", raw.credential_id),
+            # As measured, the token's exp claim as it came.
+            credential_expires_at=clean_expiry(raw.credential_expires_at),
+            db_connected=raw.db_connected,
         )
 
 
@@ -468,10 +453,10 @@ def _insert_raw(batch: list[Sample], *, using: str) -> None:
         if expiry not in expiries:
             expiries[expiry] = adapt(expiry)
         rows.append((adapt(sample.at), *sample[1:-2], expiries[expiry], sample.db_connected))
-    insert_rows(connection, AuthSample, _RAW_FIELDS, rows)
+    _insert_rows(connection, AuthSample, _RAW_FIELDS, rows)
 
 
-def insert_rows(
+def _insert_rows(
     connection: BaseDatabaseWrapper,
     model: type[models.Model],
     fields: list[models.Field[Any, Any]],
@@ -518,16 +503,12 @@ def _add_counts(batch: list[Sample], *, using: str) -> None:
     so that their counts always agree. One pass over the samples; the days
     are added up from the minutes.
     """
-    minutes: dict[tuple[datetime, Key], list[Any]] = {}
+    minutes: dict[tuple[datetime, Key], list[Any]] = defaultdict(_no_sums)
     latency: Counter[tuple[datetime, Key, int]] = Counter()
     for sample in batch:
         minute = sample.at.replace(second=0, microsecond=0)
         key = (sample.instance, sample.source, sample.lane, sample.outcome, sample.db_connected)
-        sums = minutes.get((minute, key))
-        if sums is None:
-            minutes[minute, key] = [0, 0.0, 0, 0, 0]
-            sums = minutes[minute, key]
-        # In ROLLUP_SUMS' order.
+        sums = minutes[minute, key]
         sums[0] += 1
         sums[1] += sample.auth_us
         sums[2] += sample.redis_round_trips
@@ -535,7 +516,7 @@ def _add_counts(batch: list[Sample], *, using: str) -> None:
         sums[4] += sample.credential_bytes
         latency[minute, key, bucket_of(sample.auth_us)] += 1
 
-    days: dict[tuple[date, Key], list[Any]] = defaultdict(lambda: [0, 0.0, 0, 0, 0])
+    days: dict[tuple[date, Key], list[Any]] = defaultdict(_no_sums)
     for (minute, key), sums in minutes.items():
         day_sums = days[minute.date(), key]
         for position, value in enumerate(sums):
@@ -565,6 +546,11 @@ def _add_counts(batch: list[Sample], *, using: str) -> None:
         ],
         using=using,
     )
+
+
+def _no_sums() -> list[Any]:
+    """A minute's or a day's sums before its first sample, in ROLLUP_SUMS' order."""
+    return [0, 0.0, 0, 0, 0]
 
 
 def _named(key: Key) -> dict[str, Any]:
@@ -612,7 +598,7 @@ def add_counts(
         )
         for key, counts in rows
     )
-    insert_rows(
+    _insert_rows(
         connection,
         model,
         [*keys, *counted],

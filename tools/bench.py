@@ -50,6 +50,7 @@ from comparison.models import AuthDayRollup
 from comparison.seed import seed_samples
 from tools import stats
 from tools.bench_http import (
+    BlockRunner,
     Blocks,
     Endpoint,
     Measured,
@@ -430,32 +431,26 @@ def run_benchmark(*, options: Options, progress: Callable[[str], None]) -> dict[
         for server in servers.values():
             found = credentials(server.url)
         targets = endpoints(found.headers)
+        blocks = blocks_of(list(targets))
+
+        def mixes(seconds: float) -> BlockRunner:
+            return mixed_steps(
+                servers=servers,
+                endpoints=targets,
+                seconds=seconds,
+                connections=options.connections,
+                run=options.run,
+                warm=options.warm,
+            )
+
         progress("warming every endpoint on every copy")
         interleaved_rounds(
-            blocks=blocks_of(list(targets)),
-            rounds=1,
-            run_block=mixed_steps(
-                servers=servers,
-                endpoints=targets,
-                seconds=1,
-                connections=options.connections,
-                run=options.run,
-                warm=options.warm,
-            ),
-            rng=rng,
-            progress=lambda line: None,
+            blocks=blocks, rounds=1, run_block=mixes(1), rng=rng, progress=lambda line: None
         )
         http = interleaved_rounds(
-            blocks=blocks_of(list(targets)),
+            blocks=blocks,
             rounds=options.rounds,
-            run_block=mixed_steps(
-                servers=servers,
-                endpoints=targets,
-                seconds=options.seconds,
-                connections=options.connections,
-                run=options.run,
-                warm=options.warm,
-            ),
+            run_block=mixes(options.seconds),
             rng=rng,
             progress=progress,
         )

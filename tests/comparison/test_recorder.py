@@ -298,4 +298,6 @@ def test_samples_wait_for_a_database_that_cannot_be_reached(
     assert flush_samples() == 4
     assert AuthSample.objects.count() == 4
     assert AuthRollup.objects.get().requests == 4
+    # Cleaned twice, the kept samples still carry their token's expiry.
+    assert not AuthSample.objects.filter(credential_expires_at__isnull=True).exists()
     assert not RecorderDrop.objects.exists()
